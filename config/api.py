@@ -1,0 +1,102 @@
+"""API glue: the one place domain errors and framework errors become HTTP responses.
+
+Every error leaves as `{"type", "detail", "errors"}`; messages follow the request language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from plans.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    PermissionDeniedError,
+    RuleViolation,
+    StaleVersion,
+    ValidationFailed,
+)
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: status.HTTP_400_BAD_REQUEST,
+    IllegalTransition: status.HTTP_409_CONFLICT,
+    RuleViolation: status.HTTP_409_CONFLICT,
+    Conflict: status.HTTP_409_CONFLICT,
+    StaleVersion: status.HTTP_412_PRECONDITION_FAILED,
+    PermissionDeniedError: status.HTTP_403_FORBIDDEN,
+}
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+
+def _stringify(errors: Any) -> dict[str, list[str]]:
+    if isinstance(errors, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            if isinstance(value, dict):
+                for sub_key, sub_value in _stringify(value).items():
+                    out[f"{key}.{sub_key}"] = sub_value
+            elif isinstance(value, list | tuple):
+                flat: list[str] = []
+                for item in value:
+                    if isinstance(item, dict):
+                        for sub_key, sub_value in _stringify(item).items():
+                            out[f"{key}.{sub_key}"] = sub_value
+                    else:
+                        flat.append(str(item))
+                if flat:
+                    out[str(key)] = flat
+            else:
+                out[str(key)] = [str(value)]
+        return out
+    if isinstance(errors, list | tuple):
+        return {"non_field_errors": [str(e) for e in errors]}
+    return {"non_field_errors": [str(errors)]}
+
+
+def error_response(status_code: int, type_: str, detail: str, errors: Any = None) -> Response:
+    return Response(
+        {"type": type_, "detail": detail, "errors": _stringify(errors) if errors else {}}, status=status_code
+    )
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        code = next((c for t, c in DOMAIN_STATUS.items() if isinstance(exc, t)), status.HTTP_409_CONFLICT)
+        return error_response(code, exc.code, str(exc), exc.errors)
+    if isinstance(exc, DjangoValidationError):
+        messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return error_response(400, "validation_error", _("The data is not valid."), messages)
+    if isinstance(exc, IntegrityError):
+        return error_response(409, "conflict", _("The change conflicts with existing data."))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    errors: Any = None
+    type_: str
+    if isinstance(exc, exceptions.ValidationError):
+        type_, detail, errors = "validation_error", _("The data is not valid."), exc.detail
+    else:
+        codes = exc.get_codes()
+        type_ = codes if isinstance(codes, str) else exc.default_code
+        detail = str(exc.detail) if not isinstance(exc.detail, dict | list) else str(exc.default_detail)
+    body = {"type": type_, "detail": detail, "errors": _stringify(errors) if errors else {}}
+    response.data = body
+    return response

@@ -1,0 +1,9 @@
+"""Top-level routes: admin, the versioned API and the token-protected public pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+]

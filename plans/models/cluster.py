@@ -1,0 +1,184 @@
+"""Clusters, their member organizations, the people kept informed and role assignments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .base import VersionedModel
+
+DEFAULT_TIME_ZONE = "America/Argentina/Tucuman"
+
+
+class Language(models.TextChoices):
+    ES = "es", _("Spanish")
+    EN = "en", _("English")
+
+
+class Cluster(VersionedModel):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    sector = models.CharField(_("sector"), max_length=120, blank=True)
+    province = models.CharField(_("province"), max_length=120, blank=True)
+    localities = models.CharField(_("departments and localities"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    programme = models.CharField(_("programme"), max_length=200, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    started_on = models.DateField(_("formally started on"), null=True, blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def history_cluster_id(self) -> int | None:
+        return self.pk
+
+
+class KeyFigure(VersionedModel):
+    """A named quantity describing the cluster, e.g. raw milk 75,000 l/day."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="key_figures")
+    name = models.CharField(_("name"), max_length=200)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=60)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        ordering = ["cluster_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "name"], name="keyfigure_unique_name_per_cluster")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value} {self.unit}"
+
+    def history_cluster_id(self) -> int | None:
+        return self.cluster_id
+
+
+class Organization(VersionedModel):
+    """A member of the cluster (actor / integrante)."""
+
+    class Kind(models.TextChoices):
+        PRIMARY_PRODUCER = "primary_producer", _("primary producer")
+        ARTISANAL_INDUSTRY = "artisanal_industry", _("artisanal industry")
+        MEDIUM_INDUSTRY = "medium_industry", _("medium industry")
+        LARGE_INDUSTRY = "large_industry", _("large industry")
+        SUPPORT_INSTITUTION = "support_institution", _("support institution")
+        PUBLIC_AGENCY = "public_agency", _("public agency")
+        OTHER = "other", _("other")
+
+    class Membership(models.TextChoices):
+        FULL = "full", _("full member")
+        ADHERENT = "adherent", _("adherent")
+
+    class ChainLink(models.TextChoices):
+        PRIMARY_PRODUCTION = "primary_production", _("primary production")
+        INDUSTRY = "industry", _("industry")
+        SUPPORT = "support", _("support institution")
+        COMMERCIALISATION = "commercialisation", _("commercialisation")
+        OTHER = "other", _("other")
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="organizations")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    membership = models.CharField(_("membership"), max_length=16, choices=Membership.choices, default=Membership.FULL)
+    chain_link = models.CharField(_("link of the chain"), max_length=32, choices=ChainLink.choices, blank=True)
+    locality = models.CharField(_("locality"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["cluster_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "name"], name="organization_unique_name_per_cluster")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def history_cluster_id(self) -> int | None:
+        return self.cluster_id
+
+
+class Stakeholder(VersionedModel):
+    """A person kept informed (interesado); many never log in and only receive email."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="stakeholders")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders"
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ES)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    is_active = models.BooleanField(_("active"), default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders"
+    )
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
+        ordering = ["cluster_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "email"], name="stakeholder_unique_email_per_cluster")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def history_cluster_id(self) -> int | None:
+        return self.cluster_id
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("coordinator")
+    STAKEHOLDER = "stakeholder", _("stakeholder")
+    AUDITOR = "auditor", _("auditor")
+
+
+class RoleAssignment(VersionedModel):
+    """A user's role in one cluster. An auditor with no cluster audits every cluster.
+
+    Programme administrators are superusers: they do everything and need no assignment.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["cluster_id", "user_id", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster"),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(cluster__isnull=True), name="role_unique_global_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(cluster__isnull=False) | Q(role="auditor"), name="role_only_auditor_is_global"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.cluster or _('all clusters')}"
+
+    def history_cluster_id(self) -> int | None:
+        return self.cluster_id

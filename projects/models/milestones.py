@@ -1,0 +1,106 @@
+"""Milestones of a project and the progress notes posted on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from plans.models import Plan, Stakeholder, StatusMixin, VersionedModel
+
+from .project import Project
+
+
+class Milestone(StatusMixin, VersionedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    TRANSITIONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        Status.PENDING: (Status.IN_PROGRESS, Status.COMPLETED, Status.CANCELLED),
+        Status.IN_PROGRESS: (Status.COMPLETED, Status.PENDING, Status.CANCELLED),
+        Status.COMPLETED: (),
+        Status.CANCELLED: (),
+    }
+    OPEN_STATUSES: ClassVar[tuple[str, ...]] = (Status.PENDING, Status.IN_PROGRESS)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    # Repeats project.plan so plan-wide lists and reminder sweeps need no join.
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    due_date = models.DateField(_("due date"))
+    baseline_due_date = models.DateField(_("baseline due date"), editable=False)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    responsible = models.ForeignKey(
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completion_note = models.TextField(_("completion note"), blank=True)
+    evidence_url = models.URLField(_("evidence"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=1), name="milestone_weight_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_on__isnull=False),
+                name="milestone_completed_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status", "due_date"], name="milestone_plan_status_due_idx"),
+            models.Index(fields=["project", "due_date"], name="milestone_project_due_idx"),
+            models.Index(fields=["status", "due_date"], name="milestone_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue_on(self, today: dt.date) -> bool:
+        return self.status in self.OPEN_STATUSES and self.due_date < today
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(timezone.localdate())
+
+    def history_plan_id(self) -> int | None:
+        return self.plan_id
+
+    def history_cluster_id(self) -> int | None:
+        return self.plan.cluster_id
+
+
+class MilestoneUpdate(VersionedModel):
+    """A dated progress note (avance) by a stakeholder or coordinator."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    posted_on = models.DateField(_("date"))
+    note = models.TextField(_("note"))
+
+    class Meta:
+        verbose_name = _("milestone update")
+        verbose_name_plural = _("milestone updates")
+        ordering = ["milestone_id", "-posted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.posted_on}: {self.note[:40]}"
+
+    def history_plan_id(self) -> int | None:
+        return self.milestone.plan_id
+
+    def history_cluster_id(self) -> int | None:
+        return self.milestone.plan.cluster_id

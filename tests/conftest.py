@@ -1,0 +1,39 @@
+"""Shared fixtures. Services that are absent skip locally but fail in CI (CI=true)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.services import postgres_answers, redis_answers
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip on a laptop without the service; in CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    require(redis_answers(url), f"Redis is not answering at {url}")
+    return url
+
+
+@pytest.fixture
+def on_postgres(settings) -> None:  # type: ignore[no-untyped-def]
+    """For tests of PostgreSQL-only behaviour (triggers, row locks across connections)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+
+
+__all__ = ["postgres_answers", "require"]
