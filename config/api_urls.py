@@ -1,9 +1,17 @@
-"""Routes under /api/v1/: each app contributes its own module."""
+"""Routes under /api/v1/: each app contributes its own module.
 
-from django.urls import path
+Specific plan sub-resources (dashboard from projects, history from the audit module) are
+listed before the plans router so their paths are matched first.
+"""
+
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("plans.audit.urls")),
+    path("", include("projects.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("plans.api.urls")),
 ]

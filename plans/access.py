@@ -1,0 +1,91 @@
+"""Who may see and change what, per cluster role. The single source of scoping rules.
+
+Programme administrators (superusers) do everything. Coordinators write in their
+clusters; stakeholders read their cluster; auditors read their clusters (or all of them
+when their assignment has no cluster) and never write. Selectors use `scope_q` to filter
+lists; permission classes and services use `roles_in` / `can_read` / `can_write`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from plans.models import Role, RoleAssignment
+
+READ_ROLES = frozenset({Role.COORDINATOR, Role.STAKEHOLDER, Role.AUDITOR})
+WRITE_ROLES = frozenset({Role.COORDINATOR})
+
+
+@dataclass
+class Access:
+    """A user's roles, loaded once per request (cached on the user object)."""
+
+    is_admin: bool = False
+    global_roles: set[str] = field(default_factory=set)  # roles held for all clusters (auditor)
+    by_cluster: dict[int, set[str]] = field(default_factory=dict)
+
+    def roles_in(self, cluster_id: int | None) -> set[str]:
+        roles = set(self.global_roles)
+        if cluster_id is not None:
+            roles |= self.by_cluster.get(cluster_id, set())
+        return roles
+
+    def can_read(self, cluster_id: int | None) -> bool:
+        return self.is_admin or bool(self.roles_in(cluster_id) & READ_ROLES)
+
+    def can_write(self, cluster_id: int | None) -> bool:
+        return self.is_admin or bool(self.roles_in(cluster_id) & WRITE_ROLES)
+
+    def cluster_ids(self, roles: frozenset[str] | set[str] = READ_ROLES) -> set[int] | None:
+        """Clusters where the user holds one of `roles`; None means every cluster."""
+        if self.is_admin or (self.global_roles & roles):
+            return None
+        return {cid for cid, held in self.by_cluster.items() if held & roles}
+
+    def scope_q(self, path: str, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
+        """A filter keeping rows whose cluster (reached by `path`, e.g. "plan__cluster") is visible."""
+        ids = self.cluster_ids(roles)
+        if ids is None:
+            return Q()
+        return Q(**{f"{path}__in": ids}) if path else Q(pk__in=ids)
+
+
+def access_for(user: Any) -> Access:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Access()
+    cached = getattr(user, "_pmc_access", None)
+    if cached is not None:
+        return cached
+    access = Access(is_admin=bool(user.is_superuser))
+    for cluster_id, role in RoleAssignment.objects.filter(user=user).values_list("cluster_id", "role"):
+        if cluster_id is None:
+            access.global_roles.add(role)
+        else:
+            access.by_cluster.setdefault(cluster_id, set()).add(role)
+    user._pmc_access = access
+    return access
+
+
+def roles_in(user: Any, cluster_id: int | None) -> set[str]:
+    return access_for(user).roles_in(cluster_id)
+
+
+def can_read(user: Any, cluster_id: int | None) -> bool:
+    return access_for(user).can_read(cluster_id)
+
+
+def can_write(user: Any, cluster_id: int | None) -> bool:
+    return access_for(user).can_write(cluster_id)
+
+
+def scope_q(user: Any, path: str, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
+    return access_for(user).scope_q(path, roles)
+
+
+def forget_access(user: Any) -> None:
+    """Drop the cached roles (after an assignment changes within the same request/test)."""
+    if hasattr(user, "_pmc_access"):
+        del user._pmc_access
