@@ -1,7 +1,8 @@
 """factory_boy factories for every model of plans and projects.
 
 They write rows directly (no service, no history event): use them to arrange a test, and
-call the services for the behaviour under test. Related rows are kept consistent (a forum's
+call the services for the behaviour under test. Call `XFactory.create(...)` (typed: returns
+the model) rather than `XFactory(...)` in type-checked code. Related rows are kept consistent (a forum's
 plan is its phase's plan, a milestone's plan is its project's plan, ...).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -42,7 +44,7 @@ from projects.models import (
 )
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[Any]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -53,7 +55,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("pass-1234")
 
 
-class ClusterFactory(DjangoModelFactory):
+class ClusterFactory(DjangoModelFactory[Cluster]):
     class Meta:
         model = Cluster
 
@@ -63,7 +65,7 @@ class ClusterFactory(DjangoModelFactory):
     province = "Tucumán"
 
 
-class KeyFigureFactory(DjangoModelFactory):
+class KeyFigureFactory(DjangoModelFactory[KeyFigure]):
     class Meta:
         model = KeyFigure
 
@@ -73,7 +75,7 @@ class KeyFigureFactory(DjangoModelFactory):
     unit = "l/day"
 
 
-class OrganizationFactory(DjangoModelFactory):
+class OrganizationFactory(DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -83,7 +85,7 @@ class OrganizationFactory(DjangoModelFactory):
     membership = Organization.Membership.FULL
 
 
-class StakeholderFactory(DjangoModelFactory):
+class StakeholderFactory(DjangoModelFactory[Stakeholder]):
     class Meta:
         model = Stakeholder
 
@@ -92,7 +94,7 @@ class StakeholderFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
 
 
-class RoleAssignmentFactory(DjangoModelFactory):
+class RoleAssignmentFactory(DjangoModelFactory[RoleAssignment]):
     class Meta:
         model = RoleAssignment
 
@@ -101,7 +103,7 @@ class RoleAssignmentFactory(DjangoModelFactory):
     role = Role.COORDINATOR
 
 
-class PlanFactory(DjangoModelFactory):
+class PlanFactory(DjangoModelFactory[Plan]):
     class Meta:
         model = Plan
 
@@ -110,7 +112,7 @@ class PlanFactory(DjangoModelFactory):
     edition = 1
 
 
-class StrategicLineFactory(DjangoModelFactory):
+class StrategicLineFactory(DjangoModelFactory[StrategicLine]):
     class Meta:
         model = StrategicLine
 
@@ -119,7 +121,7 @@ class StrategicLineFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Line {n}")
 
 
-class PhaseFactory(DjangoModelFactory):
+class PhaseFactory(DjangoModelFactory[Phase]):
     class Meta:
         model = Phase
 
@@ -129,7 +131,7 @@ class PhaseFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Phase {n}")
 
 
-class ForumFactory(DjangoModelFactory):
+class ForumFactory(DjangoModelFactory[Forum]):
     class Meta:
         model = Forum
 
@@ -140,7 +142,7 @@ class ForumFactory(DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=3))
 
 
-class ForumAttendanceFactory(DjangoModelFactory):
+class ForumAttendanceFactory(DjangoModelFactory[ForumAttendance]):
     class Meta:
         model = ForumAttendance
 
@@ -149,7 +151,7 @@ class ForumAttendanceFactory(DjangoModelFactory):
     stakeholder = None
 
 
-class AgreementFactory(DjangoModelFactory):
+class AgreementFactory(DjangoModelFactory[Agreement]):
     class Meta:
         model = Agreement
 
@@ -159,7 +161,7 @@ class AgreementFactory(DjangoModelFactory):
     rule = Agreement.Rule.CONSENT
 
 
-class PositionFactory(DjangoModelFactory):
+class PositionFactory(DjangoModelFactory[Position]):
     class Meta:
         model = Position
 
@@ -170,7 +172,7 @@ class PositionFactory(DjangoModelFactory):
     position = Position.Value.AGREE
 
 
-class ProjectFactory(DjangoModelFactory):
+class ProjectFactory(DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -180,7 +182,7 @@ class ProjectFactory(DjangoModelFactory):
     category = Project.Category.QUALITY
 
 
-class ProjectBeneficiaryFactory(DjangoModelFactory):
+class ProjectBeneficiaryFactory(DjangoModelFactory[ProjectBeneficiary]):
     class Meta:
         model = ProjectBeneficiary
 
@@ -190,7 +192,7 @@ class ProjectBeneficiaryFactory(DjangoModelFactory):
     )
 
 
-class FundingLineFactory(DjangoModelFactory):
+class FundingLineFactory(DjangoModelFactory[FundingLine]):
     class Meta:
         model = FundingLine
 
@@ -199,7 +201,7 @@ class FundingLineFactory(DjangoModelFactory):
     budget = Decimal("100000.00")
 
 
-class ExpenditureFactory(DjangoModelFactory):
+class ExpenditureFactory(DjangoModelFactory[Expenditure]):
     class Meta:
         model = Expenditure
 
@@ -208,7 +210,7 @@ class ExpenditureFactory(DjangoModelFactory):
     spent_on = factory.LazyFunction(timezone.localdate)
 
 
-class MilestoneFactory(DjangoModelFactory):
+class MilestoneFactory(DjangoModelFactory[Milestone]):
     class Meta:
         model = Milestone
 
@@ -219,7 +221,7 @@ class MilestoneFactory(DjangoModelFactory):
     baseline_due_date = factory.SelfAttribute("due_date")
 
 
-class MilestoneUpdateFactory(DjangoModelFactory):
+class MilestoneUpdateFactory(DjangoModelFactory[MilestoneUpdate]):
     class Meta:
         model = MilestoneUpdate
 
@@ -228,7 +230,7 @@ class MilestoneUpdateFactory(DjangoModelFactory):
     note = "Progress as planned."
 
 
-class IndicatorFactory(DjangoModelFactory):
+class IndicatorFactory(DjangoModelFactory[Indicator]):
     class Meta:
         model = Indicator
 
@@ -242,7 +244,7 @@ class IndicatorFactory(DjangoModelFactory):
     target_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
 
 
-class MeasurementFactory(DjangoModelFactory):
+class MeasurementFactory(DjangoModelFactory[Measurement]):
     class Meta:
         model = Measurement
 

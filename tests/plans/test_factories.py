@@ -20,17 +20,18 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_factory_builds_a_valid_saved_row(factory_class) -> None:  # type: ignore[no-untyped-def]
-    obj = factory_class()
+    obj = factory_class.create()
     assert obj.pk is not None
     if hasattr(obj, "full_clean") and not isinstance(obj, f.UserFactory._meta.model):
         obj.full_clean()
 
 
 def test_related_rows_share_one_cluster_and_plan() -> None:
-    attendance = f.ForumAttendanceFactory()
+    attendance = f.ForumAttendanceFactory.create()
+    assert attendance.organization is not None
     assert attendance.organization.cluster_id == attendance.forum.plan.cluster_id
     assert attendance.forum.plan_id == attendance.forum.phase.plan_id
-    milestone = f.MilestoneFactory()
+    milestone = f.MilestoneFactory.create()
     assert milestone.plan_id == milestone.project.plan_id
-    position = f.PositionFactory()
+    position = f.PositionFactory.create()
     assert position.organization.cluster_id == position.agreement.plan.cluster_id
