@@ -273,9 +273,12 @@ def delete_with_history(instance: models.Model, *, actor: Actor, reason: str = "
 
 def transition(
     instance: M, *, to: str, actor: Actor, reason: str = "", extra: dict[str, Any] | None = None,
-    expected_version: int | None = None, context: dict[str, Any] | None = None,
+    expected_version: int | None = None, context: dict[str, Any] | None = None, action: str = "transition",
 ) -> HistoryEvent:
-    """The one gate for status changes: refuse moves the model's TRANSITIONS map lacks."""
+    """The one gate for status changes: refuse moves the model's TRANSITIONS map lacks.
+
+    `action` names the event when the move has its own verb (milestone_complete: "complete").
+    """
     check_version(instance, expected_version)
     current = instance.status  # type: ignore[attr-defined]
     allowed = instance.allowed_targets(current)  # type: ignore[attr-defined]
@@ -286,7 +289,7 @@ def transition(
             **{"from": current, "to": to, "allowed": ", ".join(allowed) or "—"},
         )
     event = update_with_history(
-        instance, actor=actor, values={"status": to, **(extra or {})}, action="transition",
+        instance, actor=actor, values={"status": to, **(extra or {})}, action=action,
         reason=reason, context=context,
     )
     if event is None:  # unreachable: the status changed, so there is always a diff
