@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Plans")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from plans.audit.guards import on_post_migrate
+
+        # PostgreSQL: capture triggers on every domain table, new ones included (audit).
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="pmc_capture_triggers")

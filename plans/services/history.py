@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -162,7 +163,12 @@ def record_event(
     chain_id = cluster_id or 0
 
     HistoryChainHead.objects.get_or_create(chain_id=chain_id)
-    head = HistoryChainHead.objects.select_for_update().get(chain_id=chain_id)
+    heads = HistoryChainHead.objects.select_for_update()
+    if transaction.get_connection().vendor == "postgresql":
+        # Marks the transaction as the application's, in the same query: the database's
+        # capture triggers (plans/audit/guards.py) then leave its row changes alone.
+        heads = heads.annotate(_app_write=RawSQL("set_config('pmc.app_write', '1', true)", ()))
+    head = heads.get(chain_id=chain_id)
 
     event = HistoryEvent(
         chain_id=chain_id,
@@ -189,6 +195,15 @@ def record_event(
     event_id = event.pk
     transaction.on_commit(lambda: event_committed.send(sender=HistoryEvent, event_id=event_id))
     return event
+
+
+def declare_application_write() -> None:
+    """For bulk loads that write domain rows without events (scale data, fixtures): mark the
+    transaction as the application's so PostgreSQL's capture triggers do not report it."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pmc.app_write', '1', true)")
 
 
 # --- Helpers services build on ------------------------------------------------------------
