@@ -1,0 +1,66 @@
+"""Query-parameter filters of the projects API (django-filter).
+
+Ids are plain numbers, not model choices: an id the user may not see filters to an empty
+list instead of answering 400, so filters cannot be used to probe other clusters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Indicator, Milestone, Project
+from projects.selectors import filter_overdue
+
+
+class ProjectFilter(filters.FilterSet):
+    plan = filters.NumberFilter(field_name="plan_id")
+    cluster = filters.NumberFilter(field_name="plan__cluster_id")
+    strategic_line = filters.NumberFilter(field_name="strategic_line_id")
+    status = filters.MultipleChoiceFilter(choices=Project.Status.choices)
+    category = filters.MultipleChoiceFilter(choices=Project.Category.choices)
+
+    class Meta:
+        model = Project
+        fields = ["plan", "cluster", "strategic_line", "status", "category"]
+
+
+class MilestoneFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        before, after = data.get("due_before"), data.get("due_after")
+        if before and after and after > before:
+            # An empty window is a client mistake worth saying, not an empty list.
+            raise forms.ValidationError({"due_after": _("due_after must not be later than due_before.")})
+        return data
+
+
+class MilestoneFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="project_id")
+    plan = filters.NumberFilter(field_name="plan_id")
+    responsible = filters.NumberFilter(field_name="responsible_id")
+    status = filters.MultipleChoiceFilter(choices=Milestone.Status.choices)
+    overdue = filters.BooleanFilter(method="filter_overdue")
+    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
+
+    class Meta:
+        model = Milestone
+        form = MilestoneFilterForm
+        fields = ["project", "plan", "responsible", "status", "overdue", "due_before", "due_after"]
+
+    def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        return queryset if value is None else filter_overdue(queryset, value)
+
+
+class IndicatorFilter(filters.FilterSet):
+    plan = filters.NumberFilter(field_name="plan_id")
+    project = filters.NumberFilter(field_name="project_id")
+
+    class Meta:
+        model = Indicator
+        fields = ["plan", "project"]

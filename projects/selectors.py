@@ -1,0 +1,263 @@
+"""Reads of the projects app, scoped to what the user may see, with flat query counts.
+
+Lists are `.values()` querysets: the API renders the rows as they come (dates and decimals
+are encoded by the renderer), so 200 rows cost no per-field Python work. Related lists
+(funding lines, beneficiaries) are fetched for a whole page in one query each by
+`attach_project_relations`, so a page costs the same number of queries at any size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from plans.access import access_for
+from plans.models import Forum, HistoryEvent, Phase, Plan, StrategicLine
+from projects.models import (
+    FundingLine,
+    Indicator,
+    Measurement,
+    Milestone,
+    MilestoneUpdate,
+    Project,
+    ProjectBeneficiary,
+)
+
+DUE_SOON_DAYS = 14
+OPEN = Milestone.OPEN_STATUSES
+
+PROJECT_FIELDS: tuple[str, ...] = (
+    "id", "plan", "strategic_line", "code", "title", "objective", "category", "good_type",
+    "executing_organization", "executing_body", "planned_start", "planned_end", "actual_start",
+    "actual_end", "status", "priority", "collective_benefit_override_reason", "progress", "version",
+)
+MILESTONE_FIELDS: tuple[str, ...] = (
+    "id", "project", "plan", "title", "description", "due_date", "baseline_due_date", "weight",
+    "responsible", "status", "completed_on", "completion_note", "evidence_url", "version",
+)
+FUNDING_FIELDS: tuple[str, ...] = ("id", "source", "currency", "budget", "executed", "description", "version")
+INDICATOR_FIELDS: tuple[str, ...] = (
+    "id", "plan", "project", "name", "unit", "baseline_value", "baseline_date", "target_value",
+    "target_date", "version",
+)
+MEASUREMENT_FIELDS: tuple[str, ...] = ("id", "indicator", "measured_on", "value", "note", "version")
+UPDATE_FIELDS: tuple[str, ...] = ("id", "milestone", "author", "posted_on", "note", "version")
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _overdue_q(prefix: str, on: dt.date) -> Q:
+    return Q(**{f"{prefix}status__in": OPEN, f"{prefix}due_date__lt": on})
+
+
+def milestone_count_annotations(prefix: str, on: dt.date) -> dict[str, Any]:
+    """Counts of milestones (total, completed, overdue, due within 14 days) as aggregates."""
+    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    path = prefix.rstrip("_") or "id"
+    return {
+        "mc_total": Count(path),
+        "mc_completed": Count(path, filter=Q(**{f"{prefix}status": Milestone.Status.COMPLETED})),
+        "mc_overdue": Count(path, filter=_overdue_q(prefix, on)),
+        "mc_due_soon": Count(
+            path,
+            filter=Q(**{f"{prefix}status__in": OPEN, f"{prefix}due_date__gte": on, f"{prefix}due_date__lte": soon}),
+        ),
+    }
+
+
+def _pop_counts(row: dict[str, Any]) -> dict[str, int]:
+    return {
+        "total": row.pop("mc_total"),
+        "completed": row.pop("mc_completed"),
+        "overdue": row.pop("mc_overdue"),
+        "due_soon": row.pop("mc_due_soon"),
+    }
+
+
+# --- Projects -----------------------------------------------------------------------------
+
+
+def project_queryset(user: Any) -> QuerySet[Project]:
+    """Projects the user may see (model instances: for detail loads and permission checks)."""
+    return Project.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def project_list(user: Any, *, on: dt.date | None = None) -> QuerySet[Any]:
+    """Rows of visible projects with their milestone counts; pass a page to attach_project_relations."""
+    counts = milestone_count_annotations("milestones__", on or today())
+    return (
+        Project.objects.filter(access_for(user).scope_q("plan__cluster"))
+        .values(*PROJECT_FIELDS)
+        .annotate(**counts)
+        .order_by("plan_id", "code")
+    )
+
+
+def attach_project_relations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add funding lines, budget totals per currency, beneficiaries and counts to a page of rows."""
+    ids = [row["id"] for row in rows]
+    funding: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line in FundingLine.objects.filter(project_id__in=ids).values("project_id", *FUNDING_FIELDS):
+        project_id = line.pop("project_id")
+        line["pending"] = line["budget"] - line["executed"]
+        funding[project_id].append(line)
+    beneficiaries: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    links = ProjectBeneficiary.objects.filter(project_id__in=ids).values_list(
+        "project_id", "organization_id", "organization__name"
+    )
+    for project_id, organization_id, name in links:
+        beneficiaries[project_id].append({"organization": organization_id, "name": name})
+    for row in rows:
+        lines = funding.get(row["id"], [])
+        row["funding"] = lines
+        row["budget_total"] = money_totals(lines)
+        row["beneficiaries"] = beneficiaries.get(row["id"], [])
+        row["milestone_counts"] = _pop_counts(row)
+    return rows
+
+
+def money_totals(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Budget, executed and pending summed per currency (amounts in different currencies never mix)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        total = totals.setdefault(
+            line["currency"],
+            {"currency": line["currency"], "budget": Decimal("0.00"), "executed": Decimal("0.00"),
+             "pending": Decimal("0.00")},
+        )
+        total["budget"] += line["budget"]
+        total["executed"] += line["executed"]
+        total["pending"] += line["pending"]
+    return [totals[c] for c in sorted(totals)]
+
+
+def project_row(user: Any, project_id: int) -> dict[str, Any] | None:
+    rows = list(project_list(user).filter(pk=project_id))
+    return attach_project_relations(rows)[0] if rows else None
+
+
+def funding_line_queryset(user: Any) -> QuerySet[FundingLine]:
+    return FundingLine.objects.filter(access_for(user).scope_q("project__plan__cluster")).select_related(
+        "project__plan"
+    )
+
+
+# --- Milestones ---------------------------------------------------------------------------
+
+
+def milestone_queryset(user: Any) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def milestone_list(user: Any, *, on: dt.date | None = None) -> QuerySet[Any]:
+    """Rows of visible milestones with `is_overdue` computed by the database."""
+    overdue = Case(When(_overdue_q("", on or today()), then=Value(True)), default=Value(False),
+                   output_field=BooleanField())
+    return (
+        Milestone.objects.filter(access_for(user).scope_q("plan__cluster"))
+        .values(*MILESTONE_FIELDS)
+        .annotate(is_overdue=overdue)
+        .order_by("due_date", "id")
+    )
+
+
+def milestone_row(user: Any, milestone_id: int) -> dict[str, Any] | None:
+    return milestone_list(user).filter(pk=milestone_id).first()
+
+
+def filter_overdue(queryset: QuerySet[Any], overdue: bool, *, on: dt.date | None = None) -> QuerySet[Any]:
+    q = _overdue_q("", on or today())
+    return queryset.filter(q) if overdue else queryset.exclude(q)
+
+
+def milestone_update_list(milestone_id: int) -> QuerySet[Any]:
+    return MilestoneUpdate.objects.filter(milestone_id=milestone_id).values(*UPDATE_FIELDS).order_by(
+        "-posted_on", "-id"
+    )
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+def indicator_queryset(user: Any) -> QuerySet[Indicator]:
+    return Indicator.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def indicator_list(user: Any) -> QuerySet[Any]:
+    return indicator_queryset(user).values(*INDICATOR_FIELDS).order_by("plan_id", "name", "id")
+
+
+def measurement_list(indicator_id: int) -> QuerySet[Any]:
+    return Measurement.objects.filter(indicator_id=indicator_id).values(*MEASUREMENT_FIELDS).order_by(
+        "measured_on", "id"
+    )
+
+
+# --- Plan dashboard -----------------------------------------------------------------------
+
+DASHBOARD_PLAN_FIELDS = (
+    "id", "cluster", "cluster__name", "title", "edition", "vision", "status", "grant_amount",
+    "grant_currency", "approved_on", "progress", "version",
+)
+DASHBOARD_PHASE_FIELDS = (
+    "id", "order", "kind", "title", "status", "planned_start", "planned_end", "actual_start", "actual_end",
+    "version",
+)
+DASHBOARD_PROJECT_FIELDS = ("id", "code", "title", "category", "status", "strategic_line", "progress", "version")
+DASHBOARD_FORUM_FIELDS = ("id", "phase", "title", "starts_at", "ends_at", "venue", "address", "status")
+DASHBOARD_HISTORY_FIELDS = (
+    "id", "occurred_at", "actor", "actor_label", "source", "action", "object_type", "object_id",
+    "object_repr", "changes", "reason",
+)
+HISTORY_LIMIT = 20
+
+
+def plan_visible(user: Any, plan_id: int) -> Plan | None:
+    """The plan if the user may see it (None answers 404 without revealing it exists)."""
+    return Plan.objects.filter(access_for(user).scope_q("cluster")).filter(pk=plan_id).first()
+
+
+def plan_dashboard(plan: Plan, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One plan page in a fixed number of queries (8), whatever the number of projects."""
+    now = now or timezone.now()
+    on = timezone.localdate(now)
+    plan_row = Plan.objects.filter(pk=plan.pk).values(*DASHBOARD_PLAN_FIELDS).get()
+    plan_row["cluster_name"] = plan_row.pop("cluster__name")
+    phases = list(Phase.objects.filter(plan=plan).values(*DASHBOARD_PHASE_FIELDS).order_by("order"))
+    lines = list(
+        StrategicLine.objects.filter(plan=plan).values("id", "code", "title", "order", "version")
+        .order_by("order", "code")
+    )
+    projects = list(
+        Project.objects.filter(plan=plan).values(*DASHBOARD_PROJECT_FIELDS)
+        .annotate(**milestone_count_annotations("milestones__", on)).order_by("code")
+    )
+    for row in projects:
+        row["milestone_counts"] = _pop_counts(row)
+    totals = Milestone.objects.filter(plan=plan).aggregate(**milestone_count_annotations("", on))
+    next_forum = (
+        Forum.objects.filter(plan=plan, status=Forum.Status.SCHEDULED, starts_at__gte=now)
+        .values(*DASHBOARD_FORUM_FIELDS).order_by("starts_at", "id").first()
+    )
+    history = list(
+        HistoryEvent.objects.filter(plan_id=plan.pk).values(*DASHBOARD_HISTORY_FIELDS)
+        .order_by("-id")[:HISTORY_LIMIT]
+    )
+    return {
+        "plan": plan_row,
+        "phases": phases,
+        "strategic_lines": lines,
+        "projects": projects,
+        "milestone_counts": _pop_counts(totals),
+        "next_forum": next_forum,
+        "history": history,
+        "as_of": None,
+        "generated_at": now,
+    }
