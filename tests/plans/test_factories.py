@@ -35,3 +35,8 @@ def test_related_rows_share_one_cluster_and_plan() -> None:
     assert milestone.plan_id == milestone.project.plan_id
     position = f.PositionFactory.create()
     assert position.organization.cluster_id == position.agreement.plan.cluster_id
+
+
+def test_factory_users_can_log_in_with_the_test_password() -> None:
+    user = f.UserFactory.create()
+    assert user.check_password(f.TEST_PASSWORD)

@@ -1,0 +1,143 @@
+"""Agreements, the positions member organizations take, and closing them under their rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from plans import consensus
+from plans.errors import IllegalTransition, RuleViolation, ValidationFailed
+from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
+
+from .common import ensure_member, ensure_plan_open, related
+from .history import Actor, create_with_history, lock, transition, update_with_history
+
+
+def _lock_agreement(agreement_id: int) -> tuple[Agreement, Plan]:
+    plan_id = Agreement.objects.values_list("plan_id", flat=True).get(pk=agreement_id)
+    plan = lock(Plan, plan_id)
+    return lock(Agreement, agreement_id), plan
+
+
+@transaction.atomic
+def agreement_create(
+    *, plan_id: int, actor: Actor, title: str, subject: str, text: str = "", rule: str = Agreement.Rule.CONSENT,
+    quorum_percent: int = 50, forum_id: int | None = None, phase_id: int | None = None,
+) -> Agreement:
+    """Open an agreement of the plan. Under forum_consensus the forum is its evidence, so required.
+
+    Without a phase, an agreement taken at a forum belongs to the forum's phase.
+    """
+    plan = lock(Plan, plan_id)
+    ensure_plan_open(plan)
+    forum = phase = None
+    if forum_id is not None:
+        forum = Forum.objects.filter(pk=forum_id, plan=plan).first()
+        if forum is None:
+            raise ValidationFailed(_("The forum must belong to the same plan."),
+                                   errors={"forum": [_("Not a forum of this plan.")]})
+    if phase_id is not None:
+        phase = Phase.objects.filter(pk=phase_id, plan=plan).first()
+        if phase is None:
+            raise ValidationFailed(_("The phase must belong to the same plan."),
+                                   errors={"phase": [_("Not a phase of this plan.")]})
+    elif forum is not None:
+        phase = forum.phase
+    if rule == Agreement.Rule.FORUM_CONSENSUS and forum is None:
+        raise ValidationFailed(_("An agreement by forum consensus needs the forum that took it."),
+                               errors={"forum": [_("Required for this rule.")]})
+    agreement = Agreement(
+        plan=plan, phase=phase, forum=forum, title=title, text=text, subject=subject, rule=rule,
+        quorum_percent=quorum_percent,
+    )
+    return create_with_history(agreement, actor=actor)
+
+
+@transaction.atomic
+def position_record(
+    *, agreement_id: int, organization_id: int, position: str, actor: Actor, comment: str = "",
+    stakeholder_id: int | None = None,
+) -> Position:
+    """Record a member organization's position on an open agreement.
+
+    A second position of the same organization replaces the first: one "position" event with
+    the old and new values, so both stay in the history.
+    """
+    agreement, plan = _lock_agreement(agreement_id)
+    ensure_plan_open(plan)
+    if agreement.status != Agreement.Status.OPEN:
+        raise RuleViolation(_("Positions are taken only on open agreements; this one is %(status)s."),
+                            status=agreement.get_status_display())
+    if position not in Position.Value.values:
+        raise ValidationFailed(_("Unknown position."), errors={"position": [_("Unknown position.")]})
+    organization = related(Organization, organization_id, "organization")
+    ensure_member(organization, plan.cluster_id)
+    recorded_by = None
+    if stakeholder_id is not None:
+        recorded_by = related(Stakeholder, stakeholder_id, "stakeholder")
+        if recorded_by.cluster_id != plan.cluster_id or recorded_by.organization_id not in (None, organization.pk):
+            raise ValidationFailed(
+                _("%(name)s cannot record a position for %(organization)s."),
+                errors={"stakeholder": [_("Not a person of that organization.")]},
+                name=recorded_by.name, organization=organization.name,
+            )
+    existing = Position.objects.select_for_update().filter(agreement=agreement, organization=organization).first()
+    if existing is None:
+        return create_with_history(
+            Position(agreement=agreement, organization=organization, position=position, comment=comment,
+                     recorded_by=recorded_by),
+            actor=actor, action="position",
+        )
+    update_with_history(  # the same position and comment again changes nothing: no event
+        existing, actor=actor, action="position",
+        values={"position": position, "comment": comment, "recorded_by": recorded_by},
+    )
+    return existing
+
+
+def _consent_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.Outcome:
+    full_members = Organization.objects.filter(
+        cluster_id=agreement.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL
+    )
+    member_positions = agreement.positions.filter(organization__in=full_members).count()
+    return consensus.consent(
+        counts=counts, members=full_members.count(), member_positions=member_positions,
+        quorum_percent=agreement.quorum_percent,
+    )
+
+
+def _forum_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.Outcome:
+    forum = agreement.forum
+    if forum is None or forum.status != Forum.Status.HELD or not forum.minutes.strip():
+        raise RuleViolation(
+            _("A decision by forum consensus needs the forum held and its minutes recorded first.")
+        )
+    organizations = forum.attendance.filter(organization__isnull=False).count()
+    people = forum.attendance.filter(stakeholder__isnull=False).count()
+    if organizations + people == 0:
+        raise RuleViolation(_("A decision by forum consensus needs the forum's attendance list."))
+    return consensus.forum_consensus(
+        counts=counts, forum_id=forum.pk, organizations_present=organizations, people_present=people
+    )
+
+
+@transaction.atomic
+def agreement_close(*, agreement_id: int, actor: Actor, expected_version: int | None = None) -> Agreement:
+    """Decide an open agreement under its rule; store the outcome, the tally and when."""
+    agreement, plan = _lock_agreement(agreement_id)
+    ensure_plan_open(plan)
+    if agreement.status != Agreement.Status.OPEN:
+        raise IllegalTransition(_("The agreement is already %(status)s; it cannot be decided again."),
+                                status=agreement.get_status_display())
+    counts = consensus.count_positions(agreement.positions.values_list("position", flat=True))
+    outcome = (
+        _forum_outcome(agreement, counts) if agreement.rule == Agreement.Rule.FORUM_CONSENSUS
+        else _consent_outcome(agreement, counts)
+    )
+    extra: dict[str, Any] = {"tally": outcome.tally, "decided_at": timezone.now()}
+    transition(agreement, to=outcome.status, actor=actor, extra=extra, expected_version=expected_version,
+               context={"rule": agreement.rule})
+    return agreement

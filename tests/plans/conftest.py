@@ -1,0 +1,26 @@
+"""Fixtures for the plans services: a real user acting through the API, a cluster and a plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from plans.models import Cluster, Plan, Source
+from plans.services.clusters import cluster_create
+from plans.services.history import Actor
+from plans.services.plans import plan_create
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def actor(db) -> Actor:  # type: ignore[no-untyped-def]
+    return Actor(user=UserFactory.create(username="coordinator"), source=Source.API)
+
+
+@pytest.fixture
+def cluster(actor: Actor) -> Cluster:
+    return cluster_create(actor=actor, name="Clúster lácteo de Tucumán", slug="lacteo-tucuman")
+
+
+@pytest.fixture
+def plan(cluster: Cluster, actor: Actor) -> Plan:
+    return plan_create(cluster_id=cluster.pk, actor=actor, title="PMC lácteo")
