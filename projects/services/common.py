@@ -15,8 +15,12 @@ from plans.errors import ValidationFailed
 from plans.models import Cluster
 
 
-def to_decimal(value: Any, *, field: str) -> Decimal:
-    """Money and measured values are Decimal; floats are refused rather than rounded silently."""
+def to_decimal(value: Any, *, field: str, places: int = 2) -> Decimal:
+    """Money and measured values are Decimal; floats are refused rather than rounded silently.
+
+    The result has exactly `places` decimals (the column's), so the history records the
+    value as stored ("1500.00", not "1500"); more decimals than the column keeps are refused.
+    """
     if isinstance(value, bool | float):
         raise ValidationFailed(
             _("Amounts must be given as a decimal number, not a float."),
@@ -30,7 +34,13 @@ def to_decimal(value: Any, *, field: str) -> Decimal:
     if not result.is_finite():
         raise ValidationFailed(_("“%(value)s” is not a number."), errors={field: [_("Enter a number.")]},
                                value=value)
-    return result
+    exponent = result.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValidationFailed(
+            _("“%(value)s” has more than %(places)s decimals."),
+            errors={field: [_("Use at most %(places)s decimals.") % {"places": places}]}, value=value, places=places,
+        )
+    return result.quantize(Decimal(1).scaleb(-places))
 
 
 def to_date(value: Any, *, field: str) -> dt.date:

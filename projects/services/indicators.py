@@ -26,6 +26,7 @@ from projects.models import Indicator, Measurement, Project
 from .common import normalize_values, refuse_future, to_date, to_decimal
 
 EDITABLE = frozenset({"name", "unit", "baseline_value", "baseline_date", "target_value", "target_date"})
+PLACES = 4  # the decimals the indicator and measurement columns keep
 HINTS = {
     "plan": _("An indicator cannot move to another plan."),
     "project": _("An indicator cannot move to another project."),
@@ -55,8 +56,8 @@ def indicator_create(
     _check_dates(start, end)
     indicator = Indicator(
         plan=plan, project_id=project_id, name=name, unit=unit,
-        baseline_value=to_decimal(baseline_value, field="baseline_value"), baseline_date=start,
-        target_value=to_decimal(target_value, field="target_value"), target_date=end,
+        baseline_value=to_decimal(baseline_value, field="baseline_value", places=PLACES), baseline_date=start,
+        target_value=to_decimal(target_value, field="target_value", places=PLACES), target_date=end,
     )
     return create_with_history(indicator, actor=actor)
 
@@ -70,7 +71,7 @@ def indicator_update(
     clean = normalize_values(values, editable=EDITABLE, hints=HINTS)
     for field in ("baseline_value", "target_value"):
         if field in clean:
-            clean[field] = to_decimal(clean[field], field=field)
+            clean[field] = to_decimal(clean[field], field=field, places=PLACES)
     for field in ("baseline_date", "target_date"):
         if field in clean:
             clean[field] = to_date(clean[field], field=field)
@@ -100,5 +101,7 @@ def measurement_record(
     if indicator.measurements.filter(measured_on=day).exists():
         raise ValidationFailed(_("There is already a measurement on %(day)s."),
                                errors={"measured_on": [_("One measurement per day.")]}, day=day.isoformat())
-    measurement = Measurement(indicator=indicator, measured_on=day, value=to_decimal(value, field="value"), note=note)
+    measurement = Measurement(
+        indicator=indicator, measured_on=day, value=to_decimal(value, field="value", places=PLACES), note=note
+    )
     return create_with_history(measurement, actor=actor)
