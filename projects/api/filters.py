@@ -29,6 +29,9 @@ class ProjectFilter(filters.FilterSet):
         fields = ["plan", "cluster", "strategic_line", "status", "category"]
 
 
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
 class MilestoneFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -44,7 +47,8 @@ class MilestoneFilter(filters.FilterSet):
     plan = filters.NumberFilter(field_name="plan_id")
     responsible = filters.NumberFilter(field_name="responsible_id")
     status = filters.MultipleChoiceFilter(choices=Milestone.Status.choices)
-    overdue = filters.BooleanFilter(method="filter_overdue")
+    # A choice, not a BooleanFilter: "?overdue=perhaps" is a 400, not silently ignored.
+    overdue = filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_overdue")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
 
@@ -53,8 +57,8 @@ class MilestoneFilter(filters.FilterSet):
         form = MilestoneFilterForm
         fields = ["project", "plan", "responsible", "status", "overdue", "due_before", "due_after"]
 
-    def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
-        return queryset if value is None else filter_overdue(queryset, value)
+    def filter_overdue(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return filter_overdue(queryset, value in ("true", "1")) if value else queryset
 
 
 class IndicatorFilter(filters.FilterSet):
