@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,6 +40,24 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this username and address (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = gettext_lazy("Too many failed login attempts. Try again later.")
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a locked-out login gets the API's error body with 429."""
+    if original_response is not None and original_response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        return original_response  # already rendered by the token view
+    body = {"type": LockedOut.default_code, "detail": str(LockedOut.default_detail), "errors": {}}
+    return JsonResponse(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
 
 
 def _stringify(errors: Any) -> dict[str, list[str]]:
@@ -81,7 +100,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return error_response(400, "validation_error", _("The data is not valid."), messages)
     if isinstance(exc, IntegrityError):
         return error_response(409, "conflict", _("The change conflicts with existing data."))
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -250,7 +250,7 @@ class VersionedUpdateMixin(_ViewBase):
 
     def expected_version(self, obj: Any = None) -> int | None:
         """The version the client edited; checks it against `obj` now (412 before any work)."""
-        if not self.if_match:
+        if not self.if_match or (obj is not None and not hasattr(obj, "version")):
             return None
         current = getattr(obj, "version", None)
         if obj is not None and current not in self.if_match:

@@ -121,6 +121,9 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# A locked-out login answers 429 with the API's error body (see config/api.py).
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "config.api.lockout_response"
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -194,6 +197,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `kind`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "plans.models.Plan.Status",
+        "PhaseStatusEnum": "plans.models.Phase.Status",
+        "PhaseKindEnum": "plans.models.Phase.Kind",
+        "ForumStatusEnum": "plans.models.Forum.Status",
+        "AgreementStatusEnum": "plans.models.Agreement.Status",
+        "OrganizationKindEnum": "plans.models.Organization.Kind",
+        "RoleEnum": "plans.models.Role",
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "MilestoneStatusEnum": "projects.models.Milestone.Status",
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Serializers of the plans API, split by subject."""

@@ -1,0 +1,110 @@
+"""Forums, their attendance, agreements and the positions organizations take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from config.api_base import ScopedPrimaryKeyRelatedField
+from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Position, Stakeholder
+
+from .clusters import ReadOnlyModelSerializer
+
+
+class ForumSerializer(ReadOnlyModelSerializer):
+    time_zone = serializers.CharField(source="plan.cluster.time_zone", read_only=True)
+
+    class Meta:
+        model = Forum
+        fields = [
+            "id", "plan", "phase", "title", "starts_at", "ends_at", "time_zone", "venue", "address", "organizer",
+            "agenda", "minutes", "status", "sequence", "version", "created_at", "updated_at",
+        ]
+
+
+class ForumUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Forum
+        fields = ["title", "starts_at", "ends_at", "venue", "address", "organizer", "agenda"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if starts and ends and ends <= starts:
+            raise serializers.ValidationError({"ends_at": [_("The end must be after the start.")]})
+        return attrs
+
+
+class ForumCreateSerializer(ForumUpdateSerializer):
+    phase = ScopedPrimaryKeyRelatedField(queryset=Phase.objects.all(), cluster_path="plan__cluster")
+
+    class Meta(ForumUpdateSerializer.Meta):
+        fields = ["phase", *ForumUpdateSerializer.Meta.fields]
+
+
+class HoldSerializer(serializers.Serializer):
+    minutes = serializers.CharField(max_length=100_000, help_text="The minutes (acta) of the forum.")
+
+
+class AttendanceSerializer(ReadOnlyModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True, default=None)
+    stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True, default=None)
+
+    class Meta:
+        model = ForumAttendance
+        fields = ["id", "forum", "organization", "organization_name", "stakeholder", "stakeholder_name", "version"]
+
+
+class AttendanceWriteSerializer(serializers.Serializer):
+    organization = ScopedPrimaryKeyRelatedField(queryset=Organization.objects.all(), required=False, allow_null=True)
+    stakeholder = ScopedPrimaryKeyRelatedField(queryset=Stakeholder.objects.all(), required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("organization") is None) == (attrs.get("stakeholder") is None):
+            message = _("Give exactly one.")
+            raise serializers.ValidationError({"organization": [message], "stakeholder": [message]})
+        return attrs
+
+
+class AgreementSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = [
+            "id", "plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status",
+            "tally", "decided_at", "version", "created_at", "updated_at",
+        ]
+
+
+class AgreementCreateSerializer(serializers.ModelSerializer):
+    plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all())
+    forum = ScopedPrimaryKeyRelatedField(
+        queryset=Forum.objects.all(), cluster_path="plan__cluster", required=False, allow_null=True
+    )
+    phase = ScopedPrimaryKeyRelatedField(
+        queryset=Phase.objects.all(), cluster_path="plan__cluster", required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent"]
+
+
+class PositionSerializer(ReadOnlyModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    recorded_by_name = serializers.CharField(source="recorded_by.name", read_only=True, default=None)
+
+    class Meta:
+        model = Position
+        fields = [
+            "id", "agreement", "organization", "organization_name", "position", "comment", "recorded_by",
+            "recorded_by_name", "version", "created_at", "updated_at",
+        ]
+
+
+class PositionWriteSerializer(serializers.Serializer):
+    organization = ScopedPrimaryKeyRelatedField(queryset=Organization.objects.all())
+    position = serializers.ChoiceField(choices=Position.Value.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+

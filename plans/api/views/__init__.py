@@ -1,0 +1,1 @@
+"""Views of the plans API, split by subject."""

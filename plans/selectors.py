@@ -1,0 +1,127 @@
+"""Reads of the plans app, scoped to what the user may see (rules from `plans.access`).
+
+Each list selector returns a queryset with the joins and prefetches its serializer needs,
+so a page costs the same number of queries whatever its size. Detail routes use the same
+querysets: an object outside the user's clusters is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
+
+from plans.access import access_for
+from plans.models import (
+    Agreement,
+    Cluster,
+    Forum,
+    ForumAttendance,
+    KeyFigure,
+    Organization,
+    Phase,
+    Plan,
+    Position,
+    Role,
+    RoleAssignment,
+    Stakeholder,
+    StrategicLine,
+)
+
+# Who sees every stakeholder / role assignment of a cluster; other readers see only their own.
+OVERSEER_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
+
+
+def user_list() -> QuerySet[Any]:
+    """Programme administrators only (the view enforces it)."""
+    return get_user_model()._default_manager.order_by("id")
+
+
+def cluster_list(*, user: Any) -> QuerySet[Cluster]:
+    return (
+        Cluster.objects.filter(access_for(user).scope_q(""))
+        .prefetch_related(Prefetch("key_figures", queryset=KeyFigure.objects.order_by("name")))
+    )
+
+
+def organization_list(*, user: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(access_for(user).scope_q("cluster"))
+
+
+def _own_or_overseen(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    access = access_for(user)
+    if access.cluster_ids(OVERSEER_ROLES) is None:
+        return queryset
+    own = Q(user_id=user.pk) & access.scope_q("cluster") if user.is_authenticated else Q(pk__in=[])
+    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
+
+
+def stakeholder_list(*, user: Any) -> QuerySet[Stakeholder]:
+    """Coordinators and auditors see their clusters' stakeholders; a stakeholder sees themself."""
+    return _own_or_overseen(user, Stakeholder.objects.select_related("organization"))
+
+
+def role_assignment_list(*, user: Any) -> QuerySet[RoleAssignment]:
+    """Coordinators and auditors see their clusters' assignments; others their own."""
+    queryset = RoleAssignment.objects.select_related("user")
+    access = access_for(user)
+    if access.cluster_ids(OVERSEER_ROLES) is None:
+        return queryset
+    own = Q(user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
+    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
+
+
+def stakeholders_of_user(*, user: Any, cluster_id: int) -> QuerySet[Stakeholder]:
+    """The stakeholder records a login holds in one cluster (for 'own organization' checks)."""
+    if not user.is_authenticated:
+        return Stakeholder.objects.none()
+    return Stakeholder.objects.filter(user_id=user.pk, cluster_id=cluster_id, is_active=True)
+
+
+def plan_list(*, user: Any) -> QuerySet[Plan]:
+    active = Prefetch(
+        "phases", queryset=Phase.objects.filter(status=Phase.Status.ACTIVE), to_attr="active_phases"
+    )
+    return Plan.objects.filter(access_for(user).scope_q("cluster")).select_related("cluster").prefetch_related(active)
+
+
+def strategic_line_list(*, user: Any) -> QuerySet[StrategicLine]:
+    return StrategicLine.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def phase_list(*, user: Any) -> QuerySet[Phase]:
+    return Phase.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def forum_list(*, user: Any) -> QuerySet[Forum]:
+    return Forum.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan__cluster", "phase")
+
+
+def attendance_list(*, forum: Forum) -> QuerySet[ForumAttendance]:
+    """The forum was loaded through `forum_list`, so it is already in scope."""
+    return ForumAttendance.objects.filter(forum=forum).select_related("organization", "stakeholder")
+
+
+def agreement_list(*, user: Any) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+
+
+def position_list(*, agreement: Agreement) -> QuerySet[Position]:
+    return Position.objects.filter(agreement=agreement).select_related("organization", "recorded_by")
+
+
+def roles_by_cluster(*, user: Any) -> list[dict[str, Any]]:
+    """`me`: the user's roles per cluster (cluster None = every cluster)."""
+    rows = (
+        RoleAssignment.objects.filter(user_id=user.pk)
+        .select_related("cluster").order_by("cluster__name", "role")
+    )
+    grouped: dict[int | None, dict[str, Any]] = {}
+    for row in rows:
+        entry = grouped.setdefault(
+            row.cluster_id,
+            {"cluster": row.cluster_id, "cluster_name": row.cluster.name if row.cluster else None, "roles": []},
+        )
+        entry["roles"].append(row.role)
+    return list(grouped.values())
