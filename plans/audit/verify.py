@@ -1,0 +1,190 @@
+"""Recompute the hash chains and name the first event that does not hold.
+
+Each chain (one per cluster, 0 for programme-wide rows) is streamed in position order with a
+server-side cursor, so memory stays flat whatever the history's size. For every event:
+its position follows the previous one (a gap means deleted events), its `prev_hash` is the
+previous event's hash (GENESIS for the first), and its hash recomputes from its content.
+At the end the chain must reach exactly its `HistoryChainHead` (a shorter chain was cut;
+a longer one had events appended behind the head's back). Optional anchors — chain heads
+printed or published earlier — must still be in the chain, which also exposes a full
+rewrite of chain and head together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from plans.models import HistoryChainHead, HistoryEvent
+from plans.services.history import GENESIS_HASH, canonical_json, history_value
+
+# The columns that make an event's content, in the order `event_row_content` reads them.
+CONTENT_COLUMNS = (
+    "chain_id", "chain_seq", "occurred_at", "actor_id", "actor_label", "source", "action", "object_type",
+    "object_id", "object_repr", "plan_id", "changes", "reason", "context", "outside_app", "prev_hash",
+)
+
+
+def event_row_content(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The hashed content from a values_list row of CONTENT_COLUMNS (same as event_content())."""
+    content = dict(zip(CONTENT_COLUMNS, row, strict=True))
+    content["occurred_at"] = history_value(content["occurred_at"])
+    return content
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain position and its hash, kept outside the database."""
+
+    chain_id: int
+    chain_seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        chain, seq, digest = text.strip().split(":")
+        return cls(int(chain), int(seq), digest.lower())
+
+
+@dataclass
+class ChainReport:
+    chain_id: int
+    ok: bool = True
+    events_checked: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    head_seq: int | None = None
+    head_hash: str | None = None
+    first_bad_sequence: int | None = None  # the global id (sequence) of the first bad event
+    first_bad_position: int | None = None  # its position within the chain
+    problem: str = ""
+    detail: str = ""
+
+    def fail(self, problem: str, detail: str, *, sequence: int | None = None, position: int | None = None) -> None:
+        if not self.ok:
+            return  # the first problem is the one reported
+        self.ok = False
+        self.problem, self.detail = problem, detail
+        self.first_bad_sequence, self.first_bad_position = sequence, position
+
+
+@dataclass
+class VerifyReport:
+    chains: list[ChainReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.chains)
+
+    @property
+    def events_checked(self) -> int:
+        return sum(c.events_checked for c in self.chains)
+
+    @property
+    def first_bad_sequence(self) -> int | None:
+        bad = [c.first_bad_sequence for c in self.chains if c.first_bad_sequence is not None]
+        return min(bad) if bad else None
+
+    def as_dict(self, *, all_chains: bool = True) -> dict[str, Any]:
+        chains = self.chains if all_chains else [c for c in self.chains if not c.ok]
+        return {
+            "ok": self.ok,
+            "events_checked": self.events_checked,
+            "first_bad_sequence": self.first_bad_sequence,
+            "chains": [asdict(c) for c in chains],
+        }
+
+
+def _check_event(report: ChainReport, pk: int, content: dict[str, Any], stored_hash: str) -> None:
+    seq = content["chain_seq"]
+    expected = report.last_seq + 1
+    if seq < expected:
+        report.fail("duplicate_position", f"position {seq} appears twice", sequence=pk, position=seq)
+    elif seq > expected:
+        missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
+        report.fail("gap", f"positions {missing} are missing (deleted events)", sequence=pk, position=seq)
+    elif content["prev_hash"] != report.last_hash:
+        report.fail("broken_link", "previous hash does not match the event before it", sequence=pk, position=seq)
+    if content_hash(content) != stored_hash:
+        report.fail("hash_mismatch", "content does not match its hash (altered event)", sequence=pk, position=seq)
+    report.events_checked += 1
+    report.last_seq, report.last_hash = seq, stored_hash
+
+
+def _check_head(report: ChainReport) -> None:
+    if report.head_seq is None:
+        report.fail("no_head", "events exist but the chain head is missing")
+    elif report.head_seq > report.last_seq:
+        report.fail(
+            "tail_missing",
+            f"the head is at position {report.head_seq} but the chain ends at {report.last_seq} (cut tail)",
+            position=report.last_seq + 1,
+        )
+    elif report.head_seq < report.last_seq:
+        report.fail(
+            "beyond_head",
+            f"events after the head's position {report.head_seq} (appended outside the application)",
+            position=report.head_seq + 1,
+        )
+    elif report.head_hash != report.last_hash:
+        report.fail("head_mismatch", "the last event's hash differs from the chain head", position=report.last_seq)
+
+
+def verify_chains(
+    chain_ids: Iterable[int] | None = None, *, anchors: Iterable[Anchor] = (), chunk_size: int = 5000
+) -> VerifyReport:
+    """Verify the given chains (None: all). Constant memory; one pass in (chain, position) order."""
+    wanted = None if chain_ids is None else set(chain_ids)
+    heads_qs = HistoryChainHead.objects.all()
+    events = HistoryEvent.objects.order_by("chain_id", "chain_seq")
+    if wanted is not None:
+        heads_qs = heads_qs.filter(chain_id__in=wanted)
+        events = events.filter(chain_id__in=wanted)
+    heads = {h.chain_id: (h.last_seq, h.last_hash) for h in heads_qs}
+    anchors_by_chain: dict[int, dict[int, str]] = {}
+    for anchor in anchors:
+        if wanted is None or anchor.chain_id in wanted:
+            anchors_by_chain.setdefault(anchor.chain_id, {})[anchor.chain_seq] = anchor.hash
+
+    reports: dict[int, ChainReport] = {}
+    current: ChainReport | None = None
+    rows = events.values_list("id", "hash", *CONTENT_COLUMNS).iterator(chunk_size=chunk_size)
+    for pk, stored_hash, *rest in rows:
+        content = event_row_content(tuple(rest))
+        chain_id = content["chain_id"]
+        if current is None or current.chain_id != chain_id:
+            current = reports[chain_id] = ChainReport(chain_id=chain_id)
+        _check_event(current, pk, content, stored_hash)
+        expected_anchor = anchors_by_chain.get(chain_id, {}).get(content["chain_seq"])
+        if expected_anchor is not None and expected_anchor != stored_hash:
+            current.fail(
+                "anchor_mismatch", "the event differs from the externally anchored hash",
+                sequence=pk, position=content["chain_seq"],
+            )
+
+    for chain_id in set(heads) | set(anchors_by_chain):
+        reports.setdefault(chain_id, ChainReport(chain_id=chain_id))
+    for chain_id, report in reports.items():
+        head = heads.get(chain_id)
+        if head is not None:
+            report.head_seq, report.head_hash = head
+        if head is not None or report.events_checked:
+            _check_head(report)
+        for seq in anchors_by_chain.get(chain_id, {}):
+            if seq > report.last_seq:
+                report.fail("anchor_missing", f"anchored position {seq} is no longer in the chain", position=seq)
+    return VerifyReport(chains=[reports[c] for c in sorted(reports)])
+
+
+def chain_heads(chain_ids: Iterable[int] | None = None) -> list[Anchor]:
+    """The current heads, to print or publish as anchors (`chain:position:hash`)."""
+    qs = HistoryChainHead.objects.order_by("chain_id")
+    if chain_ids is not None:
+        qs = qs.filter(chain_id__in=list(chain_ids))
+    return [Anchor(h.chain_id, h.last_seq, h.last_hash) for h in qs if h.last_seq]

@@ -1,0 +1,51 @@
+"""Fixtures for the audit tests: a cluster and plan built through the recording core, users in each role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from plans.models import Cluster, Plan, Role, RoleAssignment
+from tests.factories import UserFactory
+
+from .helpers import make_cluster, make_plan
+
+
+@pytest.fixture
+def cluster(db: Any) -> Cluster:
+    return make_cluster()
+
+
+@pytest.fixture
+def plan(cluster: Cluster) -> Plan:
+    return make_plan(cluster)
+
+
+@pytest.fixture
+def user_with_role(db: Any) -> Callable[..., Any]:
+    def make(username: str, role: str | None, cluster: Cluster | None = None, superuser: bool = False) -> Any:
+        user = UserFactory.create(username=username, is_superuser=superuser, is_staff=superuser)
+        if role:
+            RoleAssignment.objects.create(user=user, cluster=cluster, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], APIClient]:
+    def make(user: Any) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def auditor(user_with_role: Callable[..., Any], cluster: Cluster) -> Any:
+    return user_with_role("auditor", Role.AUDITOR, cluster)
+

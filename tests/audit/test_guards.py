@@ -1,0 +1,71 @@
+"""The database refuses to change or delete history events, on PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from plans.models import HistoryChainHead, HistoryEvent, Plan
+
+from .helpers import change
+
+pytestmark = pytest.mark.django_db
+
+
+def first_event(plan: Plan) -> HistoryEvent:
+    return HistoryEvent.objects.filter(plan_id=plan.pk).earliest("id")
+
+
+def test_raw_sql_update_of_an_event_is_refused(plan: Plan) -> None:
+    event = first_event(plan)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE plans_historyevent SET reason = %s WHERE id = %s", ["rewritten", event.pk])
+    event.refresh_from_db()
+    assert event.reason == ""
+
+
+def test_raw_sql_delete_of_an_event_is_refused(plan: Plan) -> None:
+    event = first_event(plan)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM plans_historyevent WHERE id = %s", [event.pk])
+    assert HistoryEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_orm_save_queryset_update_and_delete_are_refused(plan: Plan) -> None:
+    event = first_event(plan)
+    event.reason = "rewritten"
+    with pytest.raises(DatabaseError), transaction.atomic():
+        event.save()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryEvent.objects.filter(plan_id=plan.pk).update(reason="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        first_event(plan).delete()
+    assert HistoryEvent.objects.filter(plan_id=plan.pk, reason="rewritten").count() == 0
+
+
+def test_appending_still_works_and_heads_only_move_forward(plan: Plan) -> None:
+    change(plan, vision="Lácteos de calidad")
+    head = HistoryChainHead.objects.get(chain_id=plan.cluster_id)
+    assert head.last_seq == 3  # cluster create, plan create, plan update
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryChainHead.objects.filter(pk=head.pk).update(last_seq=1)  # cutting the tail
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryChainHead.objects.filter(pk=head.pk).update(last_seq=4, last_hash="f" * 64)  # no such event
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryChainHead.objects.filter(pk=head.pk).delete()
+    head.refresh_from_db()
+    assert head.last_seq == 3
+
+
+def test_guards_are_installed_for_this_vendor() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'plans_historyevent'::regclass AND NOT tgisinternal"
+            )
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'plans_historyevent'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names  # one (PostgreSQL) or two (SQLite) append-only triggers
