@@ -1,4 +1,8 @@
-"""The Celery application. Settings come from Django settings with the CELERY_ prefix."""
+"""The Celery application and its beat schedule (the one place periodic work is declared).
+
+Settings come from Django settings with the CELERY_ prefix. Beat runs in UTC; reminders
+compute their own local instants per recipient, so the schedule is just "look often".
+"""
 
 from __future__ import annotations
 
@@ -11,3 +15,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("pmc_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _sweep_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "NOTIFICATIONS_SWEEP_SECONDS", 60))
+
+
+app.conf.beat_schedule = {
+    # Lost dispatches, pending deliveries whose task vanished, rows stuck in `sending`.
+    "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": _sweep_seconds()},
+    # Milestone due-soon / overdue / escalation, forum reminders, digests ("what is due now?").
+    "notifications-sweep-reminders": {"task": "notifications.sweep_reminders", "schedule": _sweep_seconds()},
+}

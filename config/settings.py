@@ -220,7 +220,10 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------
 # The embedded default is kombu's file-system transport, so `make run` needs no broker.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# Tests publish to an in-process memory broker unless a test points the app at Redis.
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default="memory://" if PMC_ENV == "test" else (REDIS_URL or "filesystem://")
+)
 CELERY_BROKER_FOLDER = env.path("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker"))
 
 # --- Email ------------------------------------------------------------------------------
@@ -230,6 +233,15 @@ _email_default = "" if IS_PRODUCTION else f"filemail://{VAR_DIR / 'mail'}"
 _email_url = env.str("EMAIL_URL", default=_email_default)
 if _email_url:
     globals().update(env.email_url_config(_email_url))
+    # Our backends: one readable .eml file per message; SMTP that tells a lost answer apart.
+    _email_backends = {
+        "django.core.mail.backends.filebased.EmailBackend": "notifications.backends.EmlFileBackend",
+        "django.core.mail.backends.smtp.EmailBackend": "notifications.backends.SmtpBackend",
+    }
+    EMAIL_BACKEND = _email_backends.get(globals()["EMAIL_BACKEND"], globals()["EMAIL_BACKEND"])
+    if globals().get("EMAIL_FILE_PATH"):  # django-environ drops the leading "/" of filemail:///abs/path
+        EMAIL_FILE_PATH = "/" + str(globals()["EMAIL_FILE_PATH"]).lstrip("/")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PMC Tracker <no-reply@pmc-tracker.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -252,6 +264,31 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker runs again (sends are claimed, so no duplicate)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a sending worker holds one batch at a time
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that commits while the broker is down must not hang: fail fast, the sweep recovers.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
+
+# Notifications: retries, sweeps and batches (seconds unless named otherwise).
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=900.0)
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=60)
+NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env.int("NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", default=900)
+NOTIFICATIONS_CATCH_UP_HOURS = env.int("NOTIFICATIONS_CATCH_UP_HOURS", default=20)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=50)
+NOTIFICATIONS_SWEEP_SECONDS = env.int("NOTIFICATIONS_SWEEP_SECONDS", default=60)
+# No countdown may outlive the broker's visibility timeout (the task would be delivered twice).
+if NOTIFICATIONS_RETRY_MAX_SECONDS * 1.5 >= CELERY_BROKER_VISIBILITY_TIMEOUT:
+    raise environ.ImproperlyConfigured("NOTIFICATIONS_RETRY_MAX_SECONDS must stay well below the visibility timeout")
+if NOTIFICATIONS_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured("NOTIFICATIONS_SENDING_TIMEOUT_SECONDS must exceed CELERY_TASK_TIME_LIMIT")
+
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_folder = Path(CELERY_BROKER_FOLDER)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
@@ -261,4 +298,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }

@@ -1,5 +1,10 @@
 """Public token pages outside /api/v1/ (calendar feed, unsubscribe)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("unsubscribe/<str:token>", views.unsubscribe_view, name="unsubscribe"),
+]

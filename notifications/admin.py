@@ -1,0 +1,83 @@
+"""Coordinator screens: subscriptions, reminder policies and the delivery log (read-only).
+
+Deliveries flagged `needs_review` (claimed, outcome unknown) wait here for a person:
+"resend" puts them back to pending, "mark as sent" records that the server had them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Delivery, DispatchRecord, NotificationProfile, ReminderPolicy, Subscription
+from notifications.services import outbox
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["stakeholder", "scope", "scope_id", "frequency", "is_active", "updated_at"]
+    list_filter = ["scope", "frequency", "is_active"]
+    search_fields = ["stakeholder__name", "stakeholder__email"]
+    raw_id_fields = ["stakeholder"]
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
+    raw_id_fields = ["plan"]
+
+
+@admin.register(NotificationProfile)
+class NotificationProfileAdmin(admin.ModelAdmin):
+    list_display = ["stakeholder", "notify_own_changes", "unsubscribed_at", "created_at"]
+    list_filter = ["notify_own_changes"]
+    search_fields = ["stakeholder__name", "stakeholder__email"]
+    readonly_fields = ["stakeholder", "unsubscribe_token", "calendar_token", "created_at"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "kind", "to_email", "status", "needs_review", "attempts", "sent_at", "cluster"]
+    list_filter = ["status", "needs_review", "kind", "cluster"]
+    search_fields = ["to_email", "dedup_key", "message_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["cluster"]
+    actions = ["resend", "mark_sent"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Resend (after checking it did not arrive)"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        from notifications.tasks import enqueue_send
+
+        ids = outbox.resend(queryset.exclude(status=Delivery.Status.SENT).values_list("pk", flat=True))
+        enqueue_send(ids)
+        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": len(ids)}, messages.SUCCESS)
+
+    @admin.action(description=_("Mark as sent (the mail server has it)"))
+    def mark_sent(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = outbox.mark_reviewed_as_sent(queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d deliveries marked as sent.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(DispatchRecord)
+class DispatchRecordAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "kind", "deliveries", "digest_entries", "dispatched_at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,58 @@
+"""Rendering a delivery into a multipart (text + HTML) email in the recipient's language."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.content import compose
+from notifications.ics import forum_invitation
+from notifications.models import Delivery, NotificationProfile
+
+
+def unsubscribe_url(delivery: Delivery) -> str:
+    if not delivery.stakeholder_id:
+        return ""
+    token = NotificationProfile.objects.filter(stakeholder_id=delivery.stakeholder_id).values_list(
+        "unsubscribe_token", flat=True
+    ).first()
+    return f"{settings.SITE_URL}/unsubscribe/{token}" if token else ""
+
+
+def render(delivery: Delivery) -> EmailMultiAlternatives:
+    """Build the message; its Message-ID is chosen here and stored before sending."""
+    language = delivery.language if delivery.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(delivery.time_zone or settings.TIME_ZONE):
+        content = compose(delivery)
+        context = {
+            "content": content, "cluster": delivery.cluster, "language": language,
+            "unsubscribe_url": unsubscribe_url(delivery), "site_url": settings.SITE_URL,
+        }
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+    message_id = make_msgid(idstring=f"d{delivery.pk}.{delivery.attempts}", domain="pmc-tracker")
+    headers = {
+        "Message-ID": message_id,
+        "Content-Language": language,
+        "Auto-Submitted": "auto-generated",
+        "X-PMC-Delivery": str(delivery.pk),
+        "X-PMC-Kind": delivery.kind,
+    }
+    if context["unsubscribe_url"]:
+        # RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to this URL.
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(
+        subject=content.subject.replace("\n", " ")[:250], body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.to_email], headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    if content.forum is not None:
+        ics = forum_invitation(content.forum, cancel=content.cancel, attendee_email=delivery.to_email)
+        method = "CANCEL" if content.cancel else "REQUEST"
+        message.attach("invite.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+    return message

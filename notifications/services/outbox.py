@@ -1,0 +1,158 @@
+"""The outbox: creating deliveries idempotently and moving them through their statuses.
+
+Status moves: pending -> sending (claimed by exactly one worker with a conditional UPDATE)
+-> sent | failed | suppressed; a transient error puts the row back to pending with a
+later `next_attempt_at`.
+
+A row left in `sending` means a worker claimed it and never recorded the outcome (killed,
+time limit, or the SMTP answer was lost after DATA). The message may have been delivered,
+so it is never resent automatically: the sweep flags it `needs_review` and a person decides
+in the admin (resend, or mark as sent) after checking the mail server's log for its
+Message-ID, which is stored before sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.models import Delivery
+
+from .recipients import Recipient
+
+
+def dedup_key(occurrence: str, recipient: Recipient, channel: str = Delivery.Channel.EMAIL) -> str:
+    return f"{occurrence}:{recipient.key}:{channel}"
+
+
+def build_delivery(
+    *, occurrence: str, recipient: Recipient, kind: str, cluster_id: int, plan_id: int | None = None,
+    event_id: int | None = None, object_type: str = "", object_id: int | None = None,
+    scheduled_for: dt.datetime | None = None, payload: dict | None = None,  # type: ignore[type-arg]
+) -> Delivery:
+    return Delivery(
+        dedup_key=dedup_key(occurrence, recipient), kind=kind, event_id=event_id,
+        stakeholder_id=recipient.stakeholder_id, user_id=recipient.user_id, to_email=recipient.email,
+        language=recipient.language, time_zone=recipient.time_zone, cluster_id=cluster_id, plan_id=plan_id,
+        object_type=object_type, object_id=object_id, scheduled_for=scheduled_for, payload=payload or {},
+    )
+
+
+def insert_deliveries(rows: Iterable[Delivery]) -> list[int]:
+    """Insert new rows, skipping any whose dedup key exists; return the ids of the new ones.
+
+    `ignore_conflicts` leaves pks unset, so the new ids are read back by key and status.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    keys = [r.dedup_key for r in rows]
+    ids: list[int] = []
+    for start in range(0, len(keys), 1000):
+        ids += Delivery.objects.filter(
+            dedup_key__in=keys[start:start + 1000], status=Delivery.Status.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    return sorted(ids)
+
+
+def claim(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Atomically take a pending delivery; only one caller can win."""
+    now = now or timezone.now()
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+
+
+def mark_sent(delivery_id: int, *, message_id: str) -> None:
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.SENT, sent_at=now, message_id=message_id[:250], last_error="", updated_at=now
+    )
+
+
+def mark_final(delivery_id: int, *, status: str, error: str = "") -> None:
+    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
+        status=status, last_error=error[:4000], updated_at=timezone.now()
+    )
+
+
+def mark_ambiguous(delivery_id: int, *, error: str) -> None:
+    """Keep `sending` (outcome unknown) and ask a person to decide."""
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        needs_review=True, last_error=error[:4000], updated_at=timezone.now()
+    )
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter ("equal jitter"), capped below the broker's visibility timeout."""
+    base = float(settings.NOTIFICATIONS_RETRY_BASE_SECONDS)
+    cap = float(settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not security
+
+
+def schedule_retry(delivery_id: int, *, attempts: int, error: str) -> float | None:
+    """Back to pending for a later attempt, or failed when the attempts are used up.
+
+    Returns the delay in seconds, or None when the delivery failed for good.
+    """
+    if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"gave up after {attempts} attempts: {error}")
+        return None
+    delay = backoff_seconds(attempts)
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, last_error=error[:4000], next_attempt_at=now + dt.timedelta(seconds=delay),
+        updated_at=now,
+    )
+    return delay
+
+
+def pending_to_resend(*, now: dt.datetime, grace: dt.timedelta, limit: int = 5000) -> list[int]:
+    """Pending deliveries whose task was lost (broker down, worker killed before claiming)."""
+    cutoff = now - grace
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True, created_at__lt=cutoff) | Q(next_attempt_at__lt=cutoff))
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def flag_stuck_sending(*, now: dt.datetime, timeout: dt.timedelta) -> int:
+    """Rows claimed long ago with no outcome: never resent blindly, flagged for a person."""
+    return Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - timeout, needs_review=False
+    ).update(
+        needs_review=True, updated_at=now,
+        last_error="No outcome was recorded after sending started (worker lost or answer lost); "
+        "the message may have been delivered. Check the mail server for its Message-ID, then resend "
+        "or mark it as sent.",
+    )
+
+
+def resend(delivery_ids: Iterable[int]) -> list[int]:
+    """A person's decision: send again (used by the admin for rows needing review or failed)."""
+    ids = list(delivery_ids)
+    Delivery.objects.filter(pk__in=ids).exclude(status=Delivery.Status.SENT).update(
+        status=Delivery.Status.PENDING, needs_review=False, next_attempt_at=None, attempts=0,
+        updated_at=timezone.now(),
+    )
+    return ids
+
+
+def mark_reviewed_as_sent(delivery_ids: Iterable[int]) -> int:
+    now = timezone.now()
+    return Delivery.objects.filter(pk__in=list(delivery_ids), needs_review=True).update(
+        status=Delivery.Status.SENT, needs_review=False, sent_at=now, updated_at=now,
+    )

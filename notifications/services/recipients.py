@@ -1,0 +1,117 @@
+"""Who receives a message: subscribers of a scope, coordinators of a cluster, default profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from notifications.kinds import IMPORTANT_KINDS
+from notifications.models import Frequency, NotificationProfile, Subscription
+from plans.models import Cluster, Role, RoleAssignment, Stakeholder
+
+FREQUENCY_RANK: dict[str, int] = {Frequency.IMMEDIATE: 0, Frequency.DAILY: 1, Frequency.WEEKLY: 2}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+    time_zone: str
+    stakeholder_id: int | None = None
+    user_id: int | None = None
+    frequency: str = Frequency.IMMEDIATE
+
+    @property
+    def key(self) -> str:
+        return f"s{self.stakeholder_id}" if self.stakeholder_id else f"u{self.user_id}"
+
+
+def ensure_profiles(*, cluster_id: int | None = None, stakeholder_ids: list[int] | None = None) -> int:
+    """Give stakeholders without a profile their profile and default subscription.
+
+    The default: the stakeholder's cluster (in practice its current plan), the important
+    kinds, immediately. Idempotent (unique constraints + ignore_conflicts), so concurrent
+    dispatchers may both call it.
+    """
+    qs = Stakeholder.objects.filter(notification_profile__isnull=True)
+    if cluster_id is not None:
+        qs = qs.filter(cluster_id=cluster_id)
+    if stakeholder_ids is not None:
+        qs = qs.filter(pk__in=stakeholder_ids)
+    missing = list(qs.values_list("pk", "cluster_id"))
+    if not missing:
+        return 0
+    NotificationProfile.objects.bulk_create(
+        [NotificationProfile(stakeholder_id=sid) for sid, _ in missing], ignore_conflicts=True, batch_size=1000
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                stakeholder_id=sid, scope=Subscription.Scope.CLUSTER, scope_id=cid,
+                events=list(IMPORTANT_KINDS), frequency=Frequency.IMMEDIATE,
+            )
+            for sid, cid in missing
+        ],
+        ignore_conflicts=True, batch_size=1000,
+    )
+    return len(missing)
+
+
+def subscribers(
+    *, cluster_id: int, plan_id: int | None, project_id: int | None, kind: str, actor_user_id: int | None = None
+) -> list[Recipient]:
+    """Active, subscribed stakeholders of the scope who want `kind`; one entry each.
+
+    A stakeholder whose own change caused the event is left out unless their profile asks
+    for it. When several subscriptions match, the most immediate frequency wins.
+    """
+    scope = Q(scope=Subscription.Scope.CLUSTER, scope_id=cluster_id)
+    if plan_id:
+        scope |= Q(scope=Subscription.Scope.PLAN, scope_id=plan_id)
+    if project_id:
+        scope |= Q(scope=Subscription.Scope.PROJECT, scope_id=project_id)
+    rows = (
+        Subscription.objects.filter(scope, is_active=True, stakeholder__is_active=True,
+                                    stakeholder__notification_profile__unsubscribed_at__isnull=True)
+        .values_list(
+            "stakeholder_id", "events", "frequency", "stakeholder__email", "stakeholder__language",
+            "stakeholder__time_zone", "stakeholder__user_id", "stakeholder__notification_profile__notify_own_changes",
+        )
+    )
+    chosen: dict[int, Recipient] = {}
+    for sid, events, frequency, email, language, tz, user_id, notify_own in rows:
+        if kind not in (events or ()) or not email:
+            continue
+        if actor_user_id is not None and user_id == actor_user_id and not notify_own:
+            continue
+        current = chosen.get(sid)
+        if current is None or FREQUENCY_RANK[frequency] < FREQUENCY_RANK[current.frequency]:
+            chosen[sid] = Recipient(email=email, language=language, time_zone=tz, stakeholder_id=sid,
+                                    user_id=user_id, frequency=frequency)
+    return list(chosen.values())
+
+
+def coordinators(cluster_id: int) -> list[Recipient]:
+    """The cluster's coordinators, reached through their stakeholder row when they have one."""
+    cluster_tz = Cluster.objects.filter(pk=cluster_id).values_list("time_zone", flat=True).first() or settings.TIME_ZONE
+    user_ids = list(
+        RoleAssignment.objects.filter(cluster_id=cluster_id, role=Role.COORDINATOR).values_list("user_id", flat=True)
+    )
+    people = {
+        s.user_id: s for s in Stakeholder.objects.filter(cluster_id=cluster_id, user_id__in=user_ids, is_active=True)
+    }
+    result = []
+    for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        person = people.get(user.pk)
+        email = (person.email if person else "") or user.email
+        if not email:
+            continue
+        result.append(Recipient(
+            email=email, language=person.language if person else settings.LANGUAGE_CODE,
+            time_zone=person.time_zone if person else cluster_tz,
+            stakeholder_id=person.pk if person else None, user_id=user.pk,
+        ))
+    return result

@@ -1,0 +1,170 @@
+"""Time-driven messages: "what is due now?" for milestones, forums and digests.
+
+Every reminder has an instant: 07:00 on a given day in the recipient's own zone (so a
+reminder falls at the right local hour across a daylight-saving change). The instant is
+part of the dedup key, so running the same sweep twice (or two beat processes) creates
+nothing new. A reminder whose instant passed less than NOTIFICATIONS_CATCH_UP_HOURS ago is
+still sent (beat was down for a while); older ones are skipped.
+
+Cost: the milestone query asks for open milestones whose due date is one of a small set of
+candidate dates (each reminder offset around today, in any zone), which the
+(status, due_date) index answers directly; the work grows with the due milestones, not with
+all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from notifications.kinds import Kind
+from notifications.models import Delivery, ReminderPolicy
+from plans.models import Forum
+from projects.models import Milestone
+
+from .outbox import build_delivery, insert_deliveries
+from .recipients import Recipient, coordinators, subscribers
+
+SEND_AT = dt.time(7, 0)
+MAX_OVERDUE_REMINDERS = 26  # about half a year of weekly reminders; escalation happened long before
+
+
+@dataclass(frozen=True)
+class Policy:
+    due_soon_days: tuple[int, ...] = (14, 7, 1)
+    overdue_every_days: int = 7
+    escalate_after_days: int = 14
+    forum_reminder_days: int = 1
+
+
+DEFAULT_POLICY = Policy()
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def instant(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """07:00 local on `day` (zoneinfo resolves the UTC offset valid on that date)."""
+    return dt.datetime.combine(day, SEND_AT, tzinfo=tz)
+
+
+def catch_up() -> dt.timedelta:
+    return dt.timedelta(hours=settings.NOTIFICATIONS_CATCH_UP_HOURS)
+
+
+def due_days(now: dt.datetime, tz: ZoneInfo) -> Iterator[tuple[dt.date, dt.datetime]]:
+    """Local days whose 07:00 instant has passed within the catch-up window."""
+    today = now.astimezone(tz).date()
+    for d in (today - dt.timedelta(days=1), today):
+        at = instant(d, tz)
+        if at <= now < at + catch_up():
+            yield d, at
+
+
+def stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def load_policies() -> dict[int, Policy]:
+    return {
+        plan_id: Policy(tuple(sorted({int(x) for x in days or ()})), every, escalate, forum)
+        for plan_id, days, every, escalate, forum in ReminderPolicy.objects.values_list(
+            "plan_id", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"
+        )
+    }
+
+
+def candidate_due_dates(now: dt.datetime, policies: list[Policy]) -> set[dt.date]:
+    utc_today = now.astimezone(dt.UTC).date()
+    local_days = [utc_today + dt.timedelta(days=k) for k in (-2, -1, 0, 1)]  # every zone, plus catch-up
+    dates: set[dt.date] = set()
+    for p in policies:
+        for d in local_days:
+            dates.update(d + dt.timedelta(days=o) for o in p.due_soon_days)
+            dates.update(d - dt.timedelta(days=k * p.overdue_every_days) for k in range(1, MAX_OVERDUE_REMINDERS + 1))
+            dates.add(d - dt.timedelta(days=p.escalate_after_days))
+    return dates
+
+
+@transaction.atomic
+def milestone_reminders(*, now: dt.datetime) -> list[int]:
+    """Create the due-soon, overdue and escalation deliveries due at `now`; return new ids."""
+    policies = load_policies()
+    dates = sorted(candidate_due_dates(now, [DEFAULT_POLICY, *set(policies.values())]))
+    rows = Milestone.objects.filter(status__in=Milestone.OPEN_STATUSES, due_date__in=dates).values_list(
+        "pk", "plan_id", "plan__cluster_id", "plan__cluster__time_zone", "due_date", "responsible_id",
+        "responsible__email", "responsible__language", "responsible__time_zone", "responsible__is_active",
+    )
+    coordinator_cache: dict[int, list[Recipient]] = {}
+    new: list[Delivery] = []
+    for mid, plan_id, cluster_id, cluster_tz, due, sid, email, language, person_tz, active in rows.iterator(2000):
+        policy = policies.get(plan_id, DEFAULT_POLICY)
+        if sid and email and active:
+            people = [Recipient(email=email, language=language, time_zone=person_tz, stakeholder_id=sid)]
+        else:
+            people = coordinator_cache.setdefault(cluster_id, coordinators(cluster_id))
+        for person in people:
+            tz = zone(person.time_zone or cluster_tz)
+            for day, at in due_days(now, tz):
+                days_left = (due - day).days
+                if days_left in policy.due_soon_days:
+                    kind, days, label = Kind.MILESTONE_DUE_SOON, days_left, f"due{days_left}"
+                elif days_left < 0 and -days_left % policy.overdue_every_days == 0 \
+                        and -days_left // policy.overdue_every_days <= MAX_OVERDUE_REMINDERS:
+                    kind, days, label = Kind.MILESTONE_OVERDUE, -days_left, f"overdue{-days_left}"
+                else:
+                    continue
+                new.append(build_delivery(
+                    occurrence=f"{kind}:m{mid}:{label}:{stamp(at)}", recipient=person, kind=kind,
+                    cluster_id=cluster_id, plan_id=plan_id, object_type="projects.milestone", object_id=mid,
+                    scheduled_for=at, payload={"days": days, "due_date": due.isoformat()},
+                ))
+        # Escalation: once, to the coordinators, on the day the milestone is N days overdue.
+        for person in coordinator_cache.setdefault(cluster_id, coordinators(cluster_id)):
+            tz = zone(person.time_zone or cluster_tz)
+            for day, at in due_days(now, tz):
+                if (day - due).days == policy.escalate_after_days:
+                    new.append(build_delivery(
+                        occurrence=f"{Kind.MILESTONE_ESCALATION}:m{mid}:{due.isoformat()}", recipient=person,
+                        kind=Kind.MILESTONE_ESCALATION, cluster_id=cluster_id, plan_id=plan_id,
+                        object_type="projects.milestone", object_id=mid, scheduled_for=at,
+                        payload={"days": policy.escalate_after_days, "due_date": due.isoformat()},
+                    ))
+    return insert_deliveries(new)
+
+
+@transaction.atomic
+def forum_reminders(*, now: dt.datetime) -> list[int]:
+    """Remind subscribers N days before a scheduled forum, at 07:00 their time."""
+    policies = load_policies()
+    horizon = max([DEFAULT_POLICY.forum_reminder_days, *(p.forum_reminder_days for p in policies.values())]) + 2
+    forums = Forum.objects.filter(
+        status=Forum.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=horizon)
+    ).select_related("plan")
+    new: list[Delivery] = []
+    for forum in forums:
+        days_before = policies.get(forum.plan_id, DEFAULT_POLICY).forum_reminder_days
+        for person in subscribers(cluster_id=forum.plan.cluster_id, plan_id=forum.plan_id, project_id=None,
+                                  kind=Kind.FORUM_REMINDER):
+            tz = zone(person.time_zone)
+            start_day = forum.starts_at.astimezone(tz).date()
+            for day, at in due_days(now, tz):
+                if (start_day - day).days == days_before:
+                    new.append(build_delivery(
+                        occurrence=f"{Kind.FORUM_REMINDER}:f{forum.pk}:s{forum.sequence}:{stamp(at)}",
+                        recipient=person, kind=Kind.FORUM_REMINDER, cluster_id=forum.plan.cluster_id,
+                        plan_id=forum.plan_id, object_type="plans.forum", object_id=forum.pk, scheduled_for=at,
+                        payload={"days": days_before},
+                    ))
+    return insert_deliveries(new)

@@ -1,0 +1,124 @@
+"""Sending a batch of deliveries over one connection, one claim at a time.
+
+Each delivery is claimed (pending -> sending) just before its message goes out, so a
+worker killed mid-batch leaves at most one row in `sending`; the others stay pending
+and the sweep re-enqueues them. Errors are sorted into three bins:
+
+* transient (no answer yet, or a 4xx answer): back to pending, retried with backoff;
+* permanent (5xx, bad address, a rendering bug): failed, with the error;
+* ambiguous (the connection broke during DATA): stays `sending` with needs_review.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db.models import Q
+
+from notifications.backends import AmbiguousSendError
+from notifications.models import Delivery
+from notifications.rendering import render
+
+from . import outbox
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    sent: list[int] = field(default_factory=list)
+    retry: list[tuple[int, float]] = field(default_factory=list)  # (delivery id, delay in seconds)
+    unclaimed: list[int] = field(default_factory=list)  # left pending when the connection failed
+    unclaimed_delay: float = 0.0
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError)
+
+
+def suppression_reason(delivery: Delivery) -> str:
+    person = delivery.stakeholder
+    if person is None:
+        return "" if delivery.user_id else "the recipient no longer exists"
+    if not person.is_active:
+        return "the stakeholder is inactive"
+    profile = getattr(person, "notification_profile", None)
+    if profile is not None and profile.unsubscribed_at is not None and delivery.kind != "milestone_escalation":
+        return "the stakeholder unsubscribed"
+    return ""
+
+
+def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None = None) -> BatchResult:
+    result = BatchResult()
+    conn = connection or get_connection()
+    opened = False
+    try:
+        for index, delivery_id in enumerate(delivery_ids):
+            if not outbox.claim(delivery_id):
+                continue  # sent, being sent, or handled by a duplicate task
+            delivery = Delivery.objects.select_related("cluster", "stakeholder__notification_profile").get(
+                pk=delivery_id
+            )
+            reason = suppression_reason(delivery)
+            if reason:
+                outbox.mark_final(delivery_id, status=Delivery.Status.SUPPRESSED, error=reason)
+                continue
+            try:
+                message = render(delivery)
+            except Exception as exc:  # a bug or a vanished object: retrying will not help
+                logger.exception("rendering delivery %s failed", delivery_id)
+                outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"rendering failed: {exc!r}")
+                continue
+            Delivery.objects.filter(pk=delivery_id).update(message_id=message.extra_headers["Message-ID"])
+            try:
+                if not opened:
+                    conn.open()
+                    opened = True
+                message.connection = conn
+                conn.send_messages([message])
+            except AmbiguousSendError as exc:
+                outbox.mark_ambiguous(delivery_id, error=str(exc))
+                _reset(conn)
+                opened = False
+            except Exception as exc:
+                if not is_transient(exc):
+                    outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+                    continue
+                delay = outbox.schedule_retry(
+                    delivery_id, attempts=delivery.attempts, error=f"{type(exc).__name__}: {exc}"
+                )
+                if delay is not None:
+                    result.retry.append((delivery_id, delay))
+                # The server is unwell: leave the rest pending and try them together later.
+                result.unclaimed = list(delivery_ids[index + 1 :])
+                result.unclaimed_delay = delay or outbox.backoff_seconds(1)
+                _reset(conn)
+                opened = False
+                break
+            else:
+                outbox.mark_sent(delivery_id, message_id=message.extra_headers["Message-ID"])
+                result.sent.append(delivery_id)
+    finally:
+        if opened:
+            _reset(conn)
+    return result
+
+
+def _reset(conn: BaseEmailBackend) -> None:
+    try:
+        conn.close()
+    except Exception:  # closing a broken connection may fail too
+        logger.debug("closing the mail connection failed", exc_info=True)
+
+
+def still_pending(ids: list[int]) -> list[int]:
+    return list(Delivery.objects.filter(Q(pk__in=ids), status=Delivery.Status.PENDING).values_list("pk", flat=True))

@@ -1,0 +1,89 @@
+"""Thin Celery tasks: they take ids (or nothing), call one service, and are safe to repeat.
+
+Delivery guarantees come from the database, not from the broker: every message is a
+Delivery row with a unique dedup key, and a worker claims it (pending -> sending) before
+sending, so a duplicate task sends nothing. Lost tasks are recovered by `sweep_outbox`
+(beat, every minute): events never dispatched are dispatched, pending deliveries whose
+task vanished are re-enqueued. Rows stuck in `sending` are flagged for a person, never
+resent blindly (see notifications.services.outbox).
+
+Countdowns are capped by NOTIFICATIONS_RETRY_MAX_SECONDS, which settings keep below the
+broker's visibility timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from notifications.services import digests, dispatch, outbox, reminders, sending
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_send(ids: list[int], *, countdown: float | None = None) -> int:
+    """Queue sends in batches; a broker outage is logged, and the sweep recovers the rows."""
+    size = settings.NOTIFICATIONS_BATCH_SIZE
+    queued = 0
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        try:
+            send_deliveries.apply_async((chunk,), countdown=countdown or 0)
+            queued += len(chunk)
+        except Exception:
+            logger.warning("could not enqueue %d deliveries; the sweep will retry", len(chunk), exc_info=True)
+            break
+    return queued
+
+
+@shared_task(name="notifications.dispatch_event")
+def dispatch_event(event_id: int) -> int:
+    ids = dispatch.dispatch_event(event_id=event_id)
+    return enqueue_send(ids)
+
+
+@shared_task(name="notifications.send_deliveries")
+def send_deliveries(delivery_ids: list[int]) -> int:
+    result = sending.send_batch(list(delivery_ids))
+    for delivery_id, delay in result.retry:
+        enqueue_send([delivery_id], countdown=delay)
+    if result.unclaimed:
+        enqueue_send(result.unclaimed, countdown=result.unclaimed_delay)
+    return len(result.sent)
+
+
+def run_outbox_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    grace = dt.timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS)
+    events = dispatch.undispatched_events(now=now, grace=grace, lookback=dt.timedelta(days=2))
+    for event_id in events:
+        dispatch.dispatch_event(event_id=event_id)
+    pending = outbox.pending_to_resend(now=now, grace=grace)
+    flagged = outbox.flag_stuck_sending(
+        now=now, timeout=dt.timedelta(seconds=settings.NOTIFICATIONS_SENDING_TIMEOUT_SECONDS)
+    )
+    queued = enqueue_send(pending)
+    return {"events": len(events), "requeued": queued, "flagged": flagged}
+
+
+def run_reminder_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    milestones = reminders.milestone_reminders(now=now)
+    forums = reminders.forum_reminders(now=now)
+    digest_ids = digests.digests(now=now)
+    enqueue_send(milestones + forums + digest_ids)
+    return {"milestones": len(milestones), "forums": len(forums), "digests": len(digest_ids)}
+
+
+@shared_task(name="notifications.sweep_outbox")
+def sweep_outbox() -> dict[str, int]:
+    return run_outbox_sweep()
+
+
+@shared_task(name="notifications.sweep_reminders")
+def sweep_reminders() -> dict[str, int]:
+    return run_reminder_sweep()
