@@ -33,6 +33,9 @@ def agreement_create(
     """
     plan = lock(Plan, plan_id)
     ensure_plan_open(plan)
+    if not 1 <= quorum_percent <= 100:
+        raise ValidationFailed(_("The quorum is a percentage between 1 and 100."),
+                               errors={"quorum_percent": [_("Between 1 and 100.")]})
     forum = phase = None
     if forum_id is not None:
         forum = Forum.objects.filter(pk=forum_id, plan=plan).first()
