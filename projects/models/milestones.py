@@ -57,6 +57,10 @@ class Milestone(StatusMixin, VersionedModel):
                 condition=~Q(status="completed") | Q(completed_on__isnull=False),
                 name="milestone_completed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(status="completed") | Q(completed_on__isnull=True),
+                name="milestone_date_only_when_completed",
+            ),
         ]
         indexes = [
             models.Index(fields=["plan", "status", "due_date"], name="milestone_plan_status_due_idx"),
@@ -95,6 +99,7 @@ class MilestoneUpdate(VersionedModel):
         verbose_name = _("milestone update")
         verbose_name_plural = _("milestone updates")
         ordering = ["milestone_id", "-posted_on", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(note=""), name="milestoneupdate_note_not_blank")]
 
     def __str__(self) -> str:
         return f"{self.posted_on}: {self.note[:40]}"

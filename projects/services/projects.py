@@ -110,9 +110,14 @@ def project_update(
 
 
 def beneficiary_count(project: Project) -> int:
-    """Distinct member organizations of the plan's cluster that benefit from the project."""
+    """Distinct active member organizations of the plan's cluster that benefit from the project.
+
+    An organization that left the cluster (inactive) or belongs to another one does not count.
+    """
     return (
-        ProjectBeneficiary.objects.filter(project=project, organization__cluster_id=project.plan.cluster_id)
+        ProjectBeneficiary.objects.filter(
+            project=project, organization__cluster_id=project.plan.cluster_id, organization__is_active=True
+        )
         .values("organization_id").distinct().count()
     )
 
@@ -163,10 +168,12 @@ def project_transition(
 def beneficiary_add(*, project_id: int, organization_id: int, actor: Actor) -> ProjectBeneficiary:
     """Add a member organization of the plan's cluster as a beneficiary."""
     project = lock(Project, project_id)
-    if not Organization.objects.filter(pk=organization_id, cluster_id=project.plan.cluster_id).exists():
+    if not Organization.objects.filter(
+        pk=organization_id, cluster_id=project.plan.cluster_id, is_active=True
+    ).exists():
         raise ValidationFailed(
-            _("Beneficiaries must be member organizations of the plan's cluster."),
-            errors={"organization": [_("Not a member of this cluster.")]},
+            _("Beneficiaries must be active member organizations of the plan's cluster."),
+            errors={"organization": [_("Not an active member of this cluster.")]},
         )
     if ProjectBeneficiary.objects.filter(project=project, organization_id=organization_id).exists():
         raise Conflict(_("The organization is already a beneficiary of this project."),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plans.errors import IllegalTransition, RuleViolation, StaleVersion, ValidationFailed
@@ -246,3 +247,24 @@ def test_update_post_refuses_empty_notes_future_dates_and_cancelled_milestones(m
     with pytest.raises(RuleViolation):
         milestone_update_post(milestone_id=milestone.pk, actor=actor, note="x")
     assert new_events() == [] and not MilestoneUpdate.objects.exists()
+
+
+# --- database constraints -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"status": S.COMPLETED, "completed_on": None},
+        {"status": S.PENDING, "completed_on": TODAY},
+        {"weight": 0},
+    ],
+)
+def test_the_database_refuses_inconsistent_milestone_rows(milestone, values) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Milestone.objects.filter(pk=milestone.pk).update(**values)
+
+
+def test_the_database_refuses_a_blank_progress_note(milestone) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MilestoneUpdate.objects.create(milestone=milestone, posted_on=TODAY, note="")

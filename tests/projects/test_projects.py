@@ -239,3 +239,14 @@ def test_an_approved_project_keeps_two_beneficiaries(project, members, actor, ne
     with pytest.raises(RuleViolation):
         beneficiary_remove(project_id=project.pk, organization_id=members[0].pk, actor=actor)
     assert ProjectBeneficiary.objects.filter(project=project).count() == 2 and new_events() == []
+
+
+def test_an_inactive_member_neither_counts_nor_can_be_added(project, members, actor, new_events) -> None:
+    gone = f.OrganizationFactory.create(cluster=project.plan.cluster, is_active=False)
+    with pytest.raises(ValidationFailed):
+        beneficiary_add(project_id=project.pk, organization_id=gone.pk, actor=actor)
+    add_beneficiaries(project, [members[0], gone])
+    Project.objects.filter(pk=project.pk).update(status=S.PRIORITISED)
+    with pytest.raises(RuleViolation):
+        project_transition(project_id=project.pk, to=S.APPROVED, actor=actor)
+    assert new_events() == []
