@@ -38,7 +38,7 @@ def user_with_role(db: Any) -> Callable[..., Any]:
 @pytest.fixture
 def client_for() -> Callable[[Any], APIClient]:
     def make(user: Any) -> APIClient:
-        client = APIClient()
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         client.force_authenticate(user)
         return client
 

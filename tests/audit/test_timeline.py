@@ -1,0 +1,175 @@
+"""GET /plans/{id}/history/ and its export: who may read them, order, cursor pages, filters,
+labels, and an export that verifies offline with docs/verify_export.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from plans.models import Cluster, HistoryEvent, Plan, Role, Source
+from plans.services.history import Actor
+
+from .helpers import as_attacker, change, make_cluster, make_phase, make_plan
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "verify_export.py"
+
+
+def offline_verifier() -> Any:
+    spec = importlib.util.spec_from_file_location("verify_export", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def history(plan: Plan, user_with_role: Callable[..., Any]) -> dict[str, Any]:
+    coordinator = user_with_role("coord", Role.COORDINATOR, plan.cluster)
+    as_coordinator = Actor(user=coordinator, source=Source.API)
+    phase = make_phase(plan, actor=as_coordinator)
+    change(plan, actor=as_coordinator, vision="Lácteos de calidad")
+    change(phase, title="Foro de lanzamiento (20/09)")
+    make_plan(make_cluster("otro"), title="Otro plan")  # must not leak into this plan's timeline
+    return {"phase": phase, "coordinator": coordinator}
+
+
+def url(plan: Plan, suffix: str = "") -> str:
+    return f"/api/v1/plans/{plan.pk}/history/{suffix}"
+
+
+def test_auditor_reads_the_plans_events_newest_first_with_labels_and_changes(
+    plan: Plan, history: dict[str, Any], auditor: Any, client_for: Callable[..., Any],
+) -> None:
+    response = client_for(auditor).get(url(plan))
+    assert response.status_code == 200
+    results = response.json()["results"]
+    ids = [e["id"] for e in results]
+    assert ids == sorted(ids, reverse=True)
+    assert len(results) == 4 and {e["plan"] for e in results} == {plan.pk}
+    newest = results[0]
+    assert newest["object_label"] == "phase “1. Foro de lanzamiento (20/09)”"
+    assert newest["changes"] == [
+        {"field": "title", "label": "title", "old": "Foro de lanzamiento", "new": "Foro de lanzamiento (20/09)"}
+    ]
+    assert newest["hash"] and newest["prev_hash"] and newest["source"] == "command"
+    assert results[1]["actor"] == history["coordinator"].pk and results[1]["actor_label"] == "coord"
+
+
+def test_cursor_pages_walk_the_whole_history_without_repeats(
+    plan: Plan, history: dict[str, Any], auditor: Any, client_for: Callable[..., Any],
+) -> None:
+    client = client_for(auditor)
+    seen: list[int] = []
+    next_url: str | None = url(plan) + "?page_size=1"
+    while next_url:
+        body = client.get(next_url).json()
+        assert set(body) == {"next", "previous", "results"}
+        seen += [e["id"] for e in body["results"]]
+        next_url = body["next"]
+    assert seen == list(HistoryEvent.objects.filter(plan_id=plan.pk).order_by("-id").values_list("id", flat=True))
+
+
+def test_filters_by_action_object_type_actor_and_time(
+    plan: Plan, history: dict[str, Any], auditor: Any, client_for: Callable[..., Any],
+) -> None:
+    client = client_for(auditor)
+
+    def ids(**params: Any) -> list[int]:
+        response = client.get(url(plan), params)
+        assert response.status_code == 200, response.json()
+        return [e["id"] for e in response.json()["results"]]
+
+    events = list(HistoryEvent.objects.filter(plan_id=plan.pk).order_by("id"))
+    assert ids(action="update") == [events[3].pk, events[2].pk]
+    assert ids(object_type="plans.phase") == [events[3].pk, events[1].pk]
+    assert ids(object_type="plans.phase", action="create,update") == [events[3].pk, events[1].pk]
+    assert ids(actor=str(history["coordinator"].pk)) == [events[2].pk, events[1].pk]
+    assert ids(actor="coord") == [events[2].pk, events[1].pk]
+    assert ids(since=events[2].occurred_at.isoformat()) == [events[3].pk, events[2].pk]
+    assert ids(until=events[1].occurred_at.isoformat()) == [events[1].pk, events[0].pk]
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    assert ids(since=tomorrow) == []
+
+
+def test_malformed_datetimes_are_a_clear_400(plan: Plan, auditor: Any, client_for: Callable[..., Any]) -> None:
+    response = client_for(auditor).get(url(plan), {"since": "ayer"})
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error" and "since" in response.json()["errors"]
+    response = client_for(auditor).get(url(plan), {"until": "2012-13-40"})
+    assert response.status_code == 400 and "until" in response.json()["errors"]
+
+
+def test_access_auditors_and_coordinators_only_and_never_writes(
+    plan: Plan, user_with_role: Callable[..., Any], client_for: Callable[..., Any],
+) -> None:
+    other: Cluster = make_cluster("otro")
+    cases = {
+        user_with_role("aud", Role.AUDITOR, plan.cluster): 200,
+        user_with_role("aud-all", Role.AUDITOR, None): 200,
+        user_with_role("coord", Role.COORDINATOR, plan.cluster): 200,
+        user_with_role("admin", None, superuser=True): 200,
+        user_with_role("stake", Role.STAKEHOLDER, plan.cluster): 403,
+        user_with_role("aud-other", Role.AUDITOR, other): 404,
+    }
+    for user, expected in cases.items():
+        client = client_for(user)
+        for path in (url(plan), url(plan, "export/?format=jsonl"), f"/api/v1/plans/{plan.pk}/compare/?from=2012-01-01"):
+            assert client.get(path).status_code == expected, (user.username, path)
+        for method in ("post", "put", "patch", "delete"):
+            assert getattr(client, method)(url(plan), {}).status_code == 403
+    assert APIClient().get(url(plan)).status_code == 401
+    global_auditor = client_for(user_with_role("aud2", Role.AUDITOR, None))
+    assert global_auditor.get("/api/v1/plans/999999/history/").status_code == 404
+
+
+def read_export(client: APIClient, plan: Plan, fmt: str, tmp_path: Path) -> Path:
+    response = client.get(url(plan, "export/"), {"format": fmt})
+    assert response.status_code == 200 and response.streaming
+    assert f'.{fmt}"' in response["Content-Disposition"]
+    path = tmp_path / f"export.{fmt}"
+    path.write_bytes(b"".join(response.streaming_content))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_streams_every_event_with_hashes_and_verifies_offline(
+    fmt: str, plan: Plan, history: dict[str, Any], auditor: Any, client_for: Callable[..., Any], tmp_path: Path,
+) -> None:
+    path = read_export(client_for(auditor), plan, fmt, tmp_path)
+    verifier = offline_verifier()
+    count, problems = verifier.verify(str(path))
+    assert count == HistoryEvent.objects.filter(plan_id=plan.pk).count() and problems == []
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        stored = dict(HistoryEvent.objects.filter(plan_id=plan.pk).values_list("id", "hash"))
+        assert {r["sequence"]: r["hash"] for r in rows} == stored
+        rows[1]["reason"] = "editado después"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        count, problems = verifier.verify(str(path))
+        assert len(problems) == 1 and f"#{rows[1]['sequence']}" in problems[0]
+
+
+def test_export_of_a_tampered_row_fails_offline(
+    plan: Plan, history: dict[str, Any], auditor: Any, client_for: Callable[..., Any], tmp_path: Path,
+) -> None:
+    target = HistoryEvent.objects.filter(plan_id=plan.pk).order_by("id")[1]
+    with as_attacker() as cursor:
+        cursor.execute("UPDATE plans_historyevent SET reason = 'x' WHERE id = %s", [target.pk])
+    path = read_export(client_for(auditor), plan, "csv", tmp_path)
+    _, problems = offline_verifier().verify(str(path))
+    assert problems and f"#{target.pk}" in problems[0]
+
+
+def test_export_rejects_unknown_formats(plan: Plan, auditor: Any, client_for: Callable[..., Any]) -> None:
+    response = client_for(auditor).get(url(plan, "export/"), {"format": "xml"})
+    assert response.status_code == 400 and "format" in response.json()["errors"]
