@@ -45,19 +45,25 @@ def build_delivery(
 
 
 def insert_deliveries(rows: Iterable[Delivery]) -> list[int]:
-    """Insert new rows, skipping any whose dedup key exists; return the ids of the new ones.
+    """Insert rows whose dedup key is new; return their ids (existing keys are left alone).
 
-    `ignore_conflicts` leaves pks unset, so the new ids are read back by key and status.
+    The unique key (with ignore_conflicts) is what guarantees "once" when two processes race;
+    the pre-check only keeps the answer to "what is new" exact in the common case.
     """
     rows = list(rows)
     if not rows:
         return []
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [r.dedup_key for r in rows]
-    ids: list[int] = []
+    existing: set[str] = set()
     for start in range(0, len(keys), 1000):
+        existing.update(Delivery.objects.filter(dedup_key__in=keys[start:start + 1000]).values_list("dedup_key", flat=True))
+    fresh = [r for r in rows if r.dedup_key not in existing]
+    Delivery.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+    fresh_keys = [r.dedup_key for r in fresh]
+    ids: list[int] = []
+    for start in range(0, len(fresh_keys), 1000):
         ids += Delivery.objects.filter(
-            dedup_key__in=keys[start:start + 1000], status=Delivery.Status.PENDING, attempts=0
+            dedup_key__in=fresh_keys[start:start + 1000], status=Delivery.Status.PENDING
         ).values_list("pk", flat=True)
     return sorted(ids)
 
