@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plans.errors import IllegalTransition, RuleViolation, StaleVersion, ValidationFailed
+from plans.models import Cluster
 from projects.models import Milestone, MilestoneUpdate, Project
 from projects.services.milestones import (
     milestone_cancel,
@@ -268,3 +270,20 @@ def test_the_database_refuses_inconsistent_milestone_rows(milestone, values) -> 
 def test_the_database_refuses_a_blank_progress_note(milestone) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         MilestoneUpdate.objects.create(milestone=milestone, posted_on=TODAY, note="")
+
+
+# --- "today" is the cluster's today ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("zone", "allowed"), [("America/Argentina/Tucuman", False), ("Europe/Madrid", True)])
+def test_a_future_completion_date_is_judged_in_the_cluster_time_zone(milestone, actor, zone, allowed) -> None:
+    """At 02:00 UTC on 10 March it is still the 9th in Tucumán but already the 10th in Madrid."""
+    Cluster.objects.filter(pk=milestone.plan.cluster_id).update(time_zone=zone)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC), tick=False):
+        if allowed:
+            milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=dt.date(2026, 3, 10))
+        else:
+            with pytest.raises(ValidationFailed):
+                milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=dt.date(2026, 3, 10))
+    milestone.refresh_from_db()
+    assert (milestone.status == S.COMPLETED) is allowed
