@@ -6,12 +6,13 @@ exists without its change and a change never without its event.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -90,9 +91,18 @@ def tracked_fields(instance: models.Model) -> list[models.Field[Any, Any]]:
     ]
 
 
+def field_value(field: models.Field[Any, Any], instance: models.Model) -> Any:
+    value = field.value_from_object(instance)
+    # Decimal("80000") and the stored Decimal("80000.00") are the same amount: compare at the field's scale.
+    if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+        with contextlib.suppress(InvalidOperation):  # too many digits: validation will refuse it
+            value = value.quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
+    return value
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """Field name -> canonical value (foreign keys by id) of every tracked field."""
-    return {f.name: history_value(f.value_from_object(instance)) for f in tracked_fields(instance)}
+    return {f.name: history_value(field_value(f, instance)) for f in tracked_fields(instance)}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
