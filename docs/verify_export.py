@@ -52,7 +52,7 @@ def verify(path, anchors=()):
     for anchor in anchors:
         chain, seq, value = anchor.split(":")
         pinned[(int(chain), int(seq))] = value.lower()
-    last = {}  # chain -> (position, hash) of the previous exported event
+    last: dict = {}  # chain -> (position, hash) of the previous exported event
     problems, count = [], 0
     for row in rows(path):
         count += 1

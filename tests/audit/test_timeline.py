@@ -137,7 +137,7 @@ def read_export(client: APIClient, plan: Plan, fmt: str, tmp_path: Path) -> Path
     assert response.status_code == 200 and response.streaming
     assert f'.{fmt}"' in response["Content-Disposition"]
     path = tmp_path / f"export.{fmt}"
-    path.write_bytes(b"".join(response.streaming_content))
+    path.write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
     return path
 
 
