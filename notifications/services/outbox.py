@@ -56,7 +56,8 @@ def insert_deliveries(rows: Iterable[Delivery]) -> list[int]:
     keys = [r.dedup_key for r in rows]
     existing: set[str] = set()
     for start in range(0, len(keys), 1000):
-        existing.update(Delivery.objects.filter(dedup_key__in=keys[start:start + 1000]).values_list("dedup_key", flat=True))
+        chunk = keys[start:start + 1000]
+        existing.update(Delivery.objects.filter(dedup_key__in=chunk).values_list("dedup_key", flat=True))
     fresh = [r for r in rows if r.dedup_key not in existing]
     Delivery.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
     fresh_keys = [r.dedup_key for r in fresh]
