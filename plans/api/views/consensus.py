@@ -35,6 +35,9 @@ class ICalendarRenderer(renderers.BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if isinstance(data, bytes):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: say what it really is
+            response["Content-Type"] = "application/json"
         return renderers.JSONRenderer().render(data)
 
 
@@ -92,7 +95,7 @@ class ForumViewSet(ClusterScopedViewSet):
         return self.service_response(forum)
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="iCalendar")})
-    @action(detail=True, methods=["get"], renderer_classes=[ICalendarRenderer, renderers.JSONRenderer])
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, ICalendarRenderer])
     def ics(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The forum as an iCalendar event (stable UID, SEQUENCE raised on each change)."""
         forum = self.get_object()
