@@ -62,6 +62,11 @@ def _lock_milestone(milestone_id: int, expected_version: int | None) -> Mileston
     return milestone
 
 
+def _legal(milestone: Milestone, to: str) -> bool:
+    """Input rules are checked for moves the map allows; the gate refuses the others first."""
+    return to in Milestone.allowed_targets(milestone.status)
+
+
 @transaction.atomic
 def milestone_create(
     *, project_id: int, actor: Actor, title: str, due_date: dt.date | str, weight: int = 1,
@@ -125,7 +130,8 @@ def milestone_complete(
     """Complete with the date (not in the future where the cluster is), a note and evidence."""
     milestone = _lock_milestone(milestone_id, expected_version)
     day = to_date(completed_on, field="completed_on")
-    refuse_future(day, cluster_id=milestone.plan.cluster_id, field="completed_on")
+    if _legal(milestone, Milestone.Status.COMPLETED):
+        refuse_future(day, cluster_id=milestone.plan.cluster_id, field="completed_on")
     transition(
         milestone, to=Milestone.Status.COMPLETED, actor=actor, action="complete",
         extra={"completed_on": day, "completion_note": note, "evidence_url": evidence_url},
@@ -140,7 +146,8 @@ def milestone_cancel(
 ) -> Milestone:
     """Cancel with a reason; a cancelled milestone stops counting in the progress."""
     milestone = _lock_milestone(milestone_id, expected_version)
-    reason = require_reason(reason, _("A reason is required to cancel a milestone."))
+    if _legal(milestone, Milestone.Status.CANCELLED):
+        reason = require_reason(reason, _("A reason is required to cancel a milestone."))
     transition(milestone, to=Milestone.Status.CANCELLED, actor=actor, reason=reason)
     recompute_progress(project_id=milestone.project_id)
     return milestone

@@ -138,9 +138,11 @@ def project_transition(
     reason = (reason or "").strip()
     extra: dict[str, Any] = {}
     context: dict[str, Any] = {}
-    if to in REASON_REQUIRED:
+    # The rules below apply to moves the map allows; any other move is refused by the gate.
+    legal = to in Project.allowed_targets(project.status)
+    if legal and to in REASON_REQUIRED:
         require_reason(reason, _("A reason is required to cancel or suspend a project."))
-    if to == Project.Status.APPROVED and to in Project.allowed_targets(project.status):
+    if legal and to == Project.Status.APPROVED:
         count = beneficiary_count(project)
         context["beneficiaries"] = count
         if count < MIN_BENEFICIARIES:
