@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 TOKEN_URL = "/api/v1/auth/token/"
 
 
-def login(client: APIClient, username: str, password: str = "pass-1234") -> Any:
+def login(client: APIClient, username: str, password: str = "pass-1234") -> Any:  # noqa: S107
     return client.post(TOKEN_URL, {"username": username, "password": password}, format="json")
 
 
