@@ -115,7 +115,7 @@ def test_page_size_is_capped_at_200(world: World) -> None:
     from tests.factories import OrganizationFactory
 
     OrganizationFactory.create_batch(205, cluster=world.own.cluster)
-    response = world.client("coordinator").get("/api/v1/organizations/", {"page_size": 10000})
+    response = world.client("coordinator").get("/api/v1/organizations/", {"page_size": "10000"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 200
     assert response.json()["count"] == 207
