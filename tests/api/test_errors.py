@@ -124,7 +124,7 @@ def test_page_size_is_capped_at_200(world: World) -> None:
 
 def test_filters_search_and_ordering(world: World) -> None:
     client = world.client("admin")
-    own = world.own.cluster.pk
+    own: int = world.own.cluster.pk
     by_cluster = client.get("/api/v1/plans/", {"cluster": own}).json()
     assert {row["cluster"] for row in by_cluster["results"]} == {own}
     approved = client.get("/api/v1/plans/", {"status": "approved"}).json()
