@@ -131,7 +131,7 @@ def test_filters_search_and_ordering(world: World) -> None:
     assert {row["status"] for row in approved["results"]} == {"approved"}
     found = client.get("/api/v1/organizations/", {"search": "other dairy"}).json()
     assert [row["name"] for row in found["results"]] == ["other dairy one", "other dairy two"]
-    ordered = client.get("/api/v1/organizations/", {"ordering": "-name", "cluster": own}).json()
+    ordered = client.get("/api/v1/organizations/", {"ordering": "-name", "cluster": str(own)}).json()
     assert [row["name"] for row in ordered["results"]] == ["own dairy two", "own dairy one"]
     phases = client.get("/api/v1/phases/", {"plan": world.own["plan"].pk}).json()
     assert [row["order"] for row in phases["results"]] == [1, 2, 3]
