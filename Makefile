@@ -73,3 +73,4 @@ messages: install-dev
 
 clean:
 	rm -rf var/broker var/mail var/test.sqlite3
+bench-api: install-dev ; $(PY) -m bench.api  # 200 projects x 25 milestones on PostgreSQL (BENCH_DATABASE_URL), table in docs/benchmarks.md

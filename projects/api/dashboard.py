@@ -18,6 +18,7 @@ from plans.models import Forum, Phase, Plan
 from projects import selectors
 from projects.models import Project
 
+from .access_cache import prime_access
 from .renderers import ORJSONRenderer
 from .serializers import MilestoneCountsSerializer
 
@@ -112,6 +113,10 @@ class PlanDashboardView(APIView):
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
     cluster_path = "cluster"
 
+    def check_permissions(self, request: Request) -> None:
+        prime_access(request)
+        super().check_permissions(request)
+
     @extend_schema(
         operation_id="plans_dashboard",
         parameters=[
@@ -123,13 +128,13 @@ class PlanDashboardView(APIView):
         responses=DashboardSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        plan = selectors.plan_visible(request.user, pk)
-        if plan is None:
+        row = selectors.plan_row_visible(request.user, pk)
+        if row is None:
             raise Http404
-        self.check_object_permissions(request, plan)
+        self.check_object_permissions(request, Plan(pk=row["id"], cluster_id=row["cluster"]))
         if "as_of" in request.query_params:
             from plans.audit.api import dashboard_as_of_response
 
-            response: Any = dashboard_as_of_response(request, plan)
+            response: Any = dashboard_as_of_response(request, Plan.objects.get(pk=pk))
             return response
-        return Response(selectors.plan_dashboard(plan))
+        return Response(selectors.plan_dashboard(row))

@@ -37,6 +37,7 @@ from projects.services.projects import (
     project_update,
 )
 
+from .access_cache import prime_access
 from .filters import ProjectFilter
 from .renderers import ORJSONRenderer
 from .serializers import (
@@ -58,6 +59,10 @@ class RowViewSet(ClusterScopedViewSet):
 
     renderer_classes = RENDERERS
     lookup_value_regex = r"\d+"
+
+    def check_permissions(self, request: Request) -> None:
+        prime_access(request)
+        super().check_permissions(request)
 
     def list_rows(self) -> Any:
         raise NotImplementedError
