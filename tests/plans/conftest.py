@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from plans.models import Cluster, Plan, Source
 from plans.services.clusters import cluster_create
 from plans.services.history import Actor
 from plans.services.plans import plan_create
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """These tests read messages and default titles in English, whatever LANGUAGE_CODE says."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

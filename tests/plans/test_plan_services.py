@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.utils.functional import Promise
 
 from plans.errors import Conflict, IllegalTransition, RuleViolation, StaleVersion, ValidationFailed
 from plans.models import Agreement, Cluster, HistoryEvent, Phase, Plan
@@ -157,3 +158,11 @@ def test_closed_plan_cannot_be_edited(plan: Plan, actor: Actor) -> None:
     Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.CLOSED)
     with pytest.raises(RuleViolation):
         plan_update(plan_id=plan.pk, actor=actor, values={"title": "x"})
+
+
+def test_messages_and_default_titles_are_lazy_translations(cluster: Cluster, actor: Actor) -> None:
+    assert all(isinstance(title, Promise) for _kind, title in DEFAULT_PHASES)
+    with pytest.raises(ValidationFailed) as exc:
+        plan_transition(plan_id=plan_create(cluster_id=cluster.pk, actor=actor, title="x").pk,
+                        to=Plan.Status.CANCELLED, actor=actor)
+    assert isinstance(exc.value.message, Promise)
