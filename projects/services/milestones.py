@@ -27,7 +27,7 @@ from plans.services.history import (
 from projects.models import Milestone, MilestoneUpdate, Project
 
 from .common import cluster_today, normalize_values, refuse_future, require_reason, to_date
-from .progress import recompute_progress
+from .progress import lock_for_progress, recompute_progress
 
 EDITABLE = frozenset({"title", "description", "weight", "responsible"})
 FOREIGN_KEYS = frozenset({"responsible"})
@@ -72,7 +72,8 @@ def milestone_create(
     *, project_id: int, actor: Actor, title: str, due_date: dt.date | str, weight: int = 1,
     responsible_id: int | None = None, description: str = "",
 ) -> Milestone:
-    project = lock(Project, project_id)
+    project, _plan = lock_for_progress(project_id=project_id)
+    project = Project.objects.select_related("plan").get(pk=project.pk)  # full row, already locked
     if project.status in CLOSED_PROJECT_STATUSES:
         raise RuleViolation(_("Milestones cannot be added to a project that is %(status)s."),
                             status=project.get_status_display())
@@ -99,6 +100,8 @@ def milestone_update(
         _check_weight(clean["weight"])
     if "responsible_id" in clean:
         _check_responsible(clean["responsible_id"], milestone.plan.cluster_id)
+    if "weight" in clean:
+        lock_for_progress(project_id=milestone.project_id)
     event = update_with_history(milestone, actor=actor, values=clean)
     if event is not None and "weight" in event.changes:
         recompute_progress(project_id=milestone.project_id)
@@ -132,6 +135,7 @@ def milestone_complete(
     day = to_date(completed_on, field="completed_on")
     if _legal(milestone, Milestone.Status.COMPLETED):
         refuse_future(day, cluster_id=milestone.plan.cluster_id, field="completed_on")
+        lock_for_progress(project_id=milestone.project_id)
     transition(
         milestone, to=Milestone.Status.COMPLETED, actor=actor, action="complete",
         extra={"completed_on": day, "completion_note": note, "evidence_url": evidence_url},
@@ -148,6 +152,7 @@ def milestone_cancel(
     milestone = _lock_milestone(milestone_id, expected_version)
     if _legal(milestone, Milestone.Status.CANCELLED):
         reason = require_reason(reason, _("A reason is required to cancel a milestone."))
+        lock_for_progress(project_id=milestone.project_id)
     transition(milestone, to=Milestone.Status.CANCELLED, actor=actor, reason=reason)
     recompute_progress(project_id=milestone.project_id)
     return milestone

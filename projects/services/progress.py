@@ -37,15 +37,27 @@ def weighted_progress(milestones: QuerySet[Milestone]) -> Decimal:
     return (HUNDRED * Decimal(done) / Decimal(total)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def recompute_progress(*, project_id: int) -> dict[str, Any]:
-    """Recompute the project's and its plan's progress; return what changed as old -> new.
+def lock_for_progress(*, project_id: int) -> tuple[Project, Plan]:
+    """Lock the project, then its plan, BEFORE the change's history event is appended.
 
-    Must run inside the caller's transaction. The plan row is locked first so that two
-    transactions changing milestones of different projects of one plan do not each write a
-    plan total computed without the other's change (the second waits, then re-aggregates).
+    Lock order in this app: milestone -> project -> plan -> history chain head. Appending an
+    event locks the cluster's chain head, and project_create holds plan -> chain head; a
+    service that locked the plan only after its event (chain head -> plan) could deadlock
+    with it on PostgreSQL. So services that will recompute progress take these locks first.
     """
     project = Project.objects.select_for_update().only("id", "plan_id", "progress").get(pk=project_id)
     plan = Plan.objects.select_for_update().only("id", "progress").get(pk=project.plan_id)
+    return project, plan
+
+
+def recompute_progress(*, project_id: int) -> dict[str, Any]:
+    """Recompute the project's and its plan's progress; return what changed as old -> new.
+
+    Must run inside the caller's transaction. The plan row is locked so that two
+    transactions changing milestones of different projects of one plan do not each write a
+    plan total computed without the other's change (the second waits, then re-aggregates).
+    """
+    project, plan = lock_for_progress(project_id=project_id)
     changes: dict[str, Any] = {}
 
     project_progress = weighted_progress(Milestone.objects.filter(project_id=project.pk))

@@ -154,6 +154,10 @@ def project_transition(
                 )
             extra["collective_benefit_override_reason"] = reason
             context["collective_benefit_override"] = True
+    plan: Plan | None = None
+    if legal and to == Project.Status.CANCELLED:
+        # Plan before the event's chain head: see progress.lock_for_progress on lock order.
+        plan = lock(Plan, project.plan_id)
     today = cluster_today(project.plan.cluster_id)
     if to == Project.Status.IN_EXECUTION and project.actual_start is None:
         extra["actual_start"] = today
@@ -161,8 +165,8 @@ def project_transition(
         extra["actual_end"] = max(today, project.actual_start or today)
     transition(project, to=to, actor=actor, reason=reason, extra=extra, expected_version=expected_version,
                context=context)
-    if to == Project.Status.CANCELLED:
-        recompute_plan_progress(lock(Plan, project.plan_id))
+    if plan is not None:
+        recompute_plan_progress(plan)
     return project
 
 

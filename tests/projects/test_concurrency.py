@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from plans.errors import ValidationFailed
+from plans.models import HistoryChainHead, Plan
 from plans.services.history import Actor
 from projects.models import Milestone
 from projects.services.funding import expenditure_record
@@ -32,8 +33,13 @@ def lock_waiters() -> int:
         return int(cursor.fetchone()[0])
 
 
-def race(first: Callable[[], Any], second: Callable[[], Any]) -> dict[str, Any]:
-    """Run `first` in a transaction kept open until `second` is seen waiting on a lock."""
+def race(
+    first: Callable[[], Any], second: Callable[[], Any], while_waiting: Callable[[], Any] | None = None
+) -> dict[str, Any]:
+    """Run `first` in a transaction kept open until `second` is seen waiting on a lock.
+
+    `while_waiting` runs (in this thread) at that moment; its result is in "observed".
+    """
     results: dict[str, Any] = {}
     first_done, release = threading.Event(), threading.Event()
 
@@ -65,6 +71,8 @@ def race(first: Callable[[], Any], second: Callable[[], Any]) -> dict[str, Any]:
     while lock_waiters() == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     results["second_waited"] = lock_waiters() > 0
+    if while_waiting is not None:
+        results["observed"] = while_waiting()
     release.set()
     for thread in threads:
         thread.join(15)
@@ -98,3 +106,31 @@ def test_plan_progress_counts_two_milestones_completed_at_once_in_two_projects(o
     assert not isinstance(results["first"], Exception) and not isinstance(results["second"], Exception)
     plan.refresh_from_db()
     assert plan.progress == Decimal("100.00")
+
+
+def test_a_milestone_change_waits_for_the_plan_before_taking_the_history_chain(on_postgres, plan,
+                                                                             actor: Actor) -> None:
+    """Lock order milestone -> project -> plan -> chain head, the order project_create and
+    plan_transition (plan -> chain head) also follow; taking the chain head first and the plan
+    after could deadlock against them."""
+    milestone = f.MilestoneFactory.create(project=f.ProjectFactory.create(plan=plan))
+    HistoryChainHead.objects.get_or_create(chain_id=plan.cluster_id)
+
+    def hold_the_plan() -> Any:
+        return Plan.objects.select_for_update().get(pk=plan.pk)
+
+    def chain_head_is_free() -> bool:
+        try:
+            with transaction.atomic():
+                HistoryChainHead.objects.select_for_update(nowait=True).get(chain_id=plan.cluster_id)
+            return True
+        except DatabaseError:
+            return False
+
+    results = race(
+        hold_the_plan,
+        lambda: milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=TODAY),
+        while_waiting=chain_head_is_free,
+    )
+    assert results["second_waited"] and results["observed"] is True
+    assert not isinstance(results["second"], Exception)
