@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plans.models import Plan
 from projects.models import Milestone, Project
@@ -103,3 +105,20 @@ def test_progress_changes_write_no_event_of_their_own(project, actor, new_events
     complete(milestone, actor)
     assert [e.object_type for e in new_events()] == ["projects.milestone", "projects.milestone"]
     assert progress_of(project) == Decimal("100.00")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(1, 50), st.sampled_from(Milestone.Status.values)), max_size=12))
+def test_progress_matches_the_formula_for_any_mix_of_weights_and_statuses(project, plan, rows) -> None:
+    Milestone.objects.filter(project=project).delete()
+    Milestone.objects.bulk_create(
+        Milestone(project=project, plan=plan, title="m", due_date=TODAY, baseline_due_date=TODAY, weight=w, status=s,
+                  completed_on=TODAY if s == Milestone.Status.COMPLETED else None)
+        for w, s in rows
+    )
+    recompute_progress(project_id=project.pk)
+    total = sum(w for w, s in rows if s != Milestone.Status.CANCELLED)
+    done = sum(w for w, s in rows if s == Milestone.Status.COMPLETED)
+    expected = (Decimal(100 * done) / total).quantize(Decimal("0.01"), ROUND_HALF_UP) if total else Decimal("0.00")
+    assert progress_of(project) == expected == progress_of(plan)
+    assert Decimal(0) <= expected <= Decimal(100)
