@@ -96,12 +96,11 @@ def milestone_update(
     """Edit title, description, weight or responsible; the due date moves only by rescheduling."""
     milestone = _lock_milestone(milestone_id, expected_version)
     clean = normalize_values(values, editable=EDITABLE, foreign_keys=FOREIGN_KEYS, hints=HINTS)
-    if "weight" in clean:
-        _check_weight(clean["weight"])
     if "responsible_id" in clean:
         _check_responsible(clean["responsible_id"], milestone.plan.cluster_id)
     if "weight" in clean:
-        lock_for_progress(project_id=milestone.project_id)
+        _check_weight(clean["weight"])
+        lock_for_progress(project_id=milestone.project_id)  # before the event: see the lock order
     event = update_with_history(milestone, actor=actor, values=clean)
     if event is not None and "weight" in event.changes:
         recompute_progress(project_id=milestone.project_id)
