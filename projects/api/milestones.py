@@ -128,7 +128,7 @@ class MilestoneViewSet(RowViewSet):
 
     @extend_schema(methods=["GET"], request=None, responses=MilestoneUpdateSerializer(many=True))
     @extend_schema(methods=["POST"], request=MilestoneUpdatePostSerializer, responses={201: MilestoneUpdateSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def updates(self, request: Request, pk: int | None = None) -> Response:
         milestone: Milestone = self.get_object()
         if request.method == "GET":
@@ -189,7 +189,7 @@ class IndicatorViewSet(RowViewSet):
 
     @extend_schema(methods=["GET"], request=None, responses=MeasurementSerializer(many=True))
     @extend_schema(methods=["POST"], request=MeasurementCreateSerializer, responses={201: MeasurementSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def measurements(self, request: Request, pk: int | None = None) -> Response:
         indicator = self.get_object()
         if request.method == "GET":

@@ -144,7 +144,7 @@ class ProjectViewSet(RowViewSet):
         self.run_service(beneficiary_add, project_id=project.pk, organization_id=organization.pk)
         return self.service_response(project, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ProjectSerializer)
+    @extend_schema(request=None, responses={200: ProjectSerializer})
     @action(detail=True, methods=["delete"], url_path=r"beneficiaries/(?P<organization_id>\d+)")
     def beneficiary(self, request: Request, pk: int | None = None, organization_id: str = "") -> Response:
         project = self.get_object()

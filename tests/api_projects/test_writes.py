@@ -199,3 +199,13 @@ def test_overdue_filter(world: World) -> None:
     client = world.client("stakeholder")
     assert [m["id"] for m in client.get("/api/v1/milestones/?overdue=true").json()["results"]] == [late.pk]
     assert late.pk not in [m["id"] for m in client.get("/api/v1/milestones/?overdue=false").json()["results"]]
+
+
+def test_dashboard_as_of_is_answered_by_the_history(world: World) -> None:
+    client = world.client("coordinator")
+    url = f"/api/v1/plans/{world.plan_a.pk}/dashboard/"
+    response = client.get(url, {"as_of": timezone.now().isoformat()})
+    assert response.status_code == 200, response.content
+    assert client.get(url, {"as_of": "yesterday-ish"}).status_code == 400
+    other = f"/api/v1/plans/{world.plan_b.pk}/dashboard/"
+    assert client.get(other, {"as_of": timezone.now().isoformat()}).status_code == 404
