@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -69,3 +71,23 @@ def test_guards_are_installed_for_this_vendor() -> None:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'plans_historyevent'")
         names = {row[0] for row in cursor.fetchall()}
     assert names  # one (PostgreSQL) or two (SQLite) append-only triggers
+
+
+def test_the_admin_offers_no_way_to_change_history(plan: Plan, rf: Any) -> None:
+    """Even a programme administrator: no add, change or delete; chain heads not exposed at all."""
+    from django.contrib import admin
+
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    request = rf.get("/admin/")
+    request.user = admin_user
+    assert HistoryChainHead not in admin.site._registry
+    model_admin = admin.site._registry.get(HistoryEvent)
+    if model_admin is None:
+        return  # not in the admin at all
+    event = first_event(plan)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, event)
+    assert not model_admin.has_delete_permission(request, event)
+    assert not model_admin.get_actions(request).get("delete_selected")
