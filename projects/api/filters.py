@@ -17,10 +17,21 @@ from projects.models import Indicator, Milestone, Project
 from projects.selectors import filter_overdue
 
 
+class IdFilter(filters.NumberFilter):
+    """A whole-number id (a decimal like 1e400 or 1.5 is a 400, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ProjectFilter(filters.FilterSet):
-    plan = filters.NumberFilter(field_name="plan_id")
-    cluster = filters.NumberFilter(field_name="plan__cluster_id")
-    strategic_line = filters.NumberFilter(field_name="strategic_line_id")
+    plan = IdFilter(field_name="plan_id")
+    cluster = IdFilter(field_name="plan__cluster_id")
+    strategic_line = IdFilter(field_name="strategic_line_id")
     status = filters.MultipleChoiceFilter(choices=Project.Status.choices)
     category = filters.MultipleChoiceFilter(choices=Project.Category.choices)
 
@@ -43,9 +54,9 @@ class MilestoneFilterForm(forms.Form):
 
 
 class MilestoneFilter(filters.FilterSet):
-    project = filters.NumberFilter(field_name="project_id")
-    plan = filters.NumberFilter(field_name="plan_id")
-    responsible = filters.NumberFilter(field_name="responsible_id")
+    project = IdFilter(field_name="project_id")
+    plan = IdFilter(field_name="plan_id")
+    responsible = IdFilter(field_name="responsible_id")
     status = filters.MultipleChoiceFilter(choices=Milestone.Status.choices)
     # A choice, not a BooleanFilter: "?overdue=perhaps" is a 400, not silently ignored.
     overdue = filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_overdue")
@@ -62,8 +73,8 @@ class MilestoneFilter(filters.FilterSet):
 
 
 class IndicatorFilter(filters.FilterSet):
-    plan = filters.NumberFilter(field_name="plan_id")
-    project = filters.NumberFilter(field_name="project_id")
+    plan = IdFilter(field_name="plan_id")
+    project = IdFilter(field_name="project_id")
 
     class Meta:
         model = Indicator

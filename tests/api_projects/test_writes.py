@@ -209,3 +209,19 @@ def test_dashboard_as_of_is_answered_by_the_history(world: World) -> None:
     assert client.get(url, {"as_of": "yesterday-ish"}).status_code == 400
     other = f"/api/v1/plans/{world.plan_b.pk}/dashboard/"
     assert client.get(other, {"as_of": timezone.now().isoformat()}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["9" * 25, "1e400", "1.5", "NaN", "-1", "abc"])
+def test_id_filters_refuse_what_is_not_an_id(world: World, value: str) -> None:
+    client = world.client("coordinator")
+    for url in ("/api/v1/projects/?plan=", "/api/v1/milestones/?project=", "/api/v1/indicators/?plan="):
+        assert client.get(url + value).status_code == 400, url
+
+
+def test_huge_ids_in_paths_and_bodies_are_4xx(world: World) -> None:
+    client = world.client("coordinator")
+    big = "9" * 25
+    for url in (f"/api/v1/projects/{big}/", f"/api/v1/plans/{big}/dashboard/", f"/api/v1/milestones/{big}/updates/"):
+        assert client.get(url).status_code == 404, url
+    body = {"project": int(big), "title": "t", "due_date": "2030-01-01"}
+    assert client.post("/api/v1/milestones/", body, format="json").status_code == 400
