@@ -20,7 +20,7 @@ from plans.services.history import Actor
 
 SLUG = "lacteo-tucuman"
 TZ = ZoneInfo("America/Argentina/Tucuman")
-STAKEHOLDER_EMAIL = "interesada.muestra@example.org"
+STAKEHOLDER_EMAIL = "stakeholder@example.org"  # the demo login's own address
 ORGANIZER = "Coordinación Cluster Lácteo de Tucumán"
 
 # (kind, count, name pattern, locality) — the member counts of the seed.
