@@ -253,9 +253,15 @@ class PlanAdmin(ServiceAdmin):
 
 class PhaseForm(ServiceForm):
     completing_agreement = forms.ModelChoiceField(
-        queryset=Agreement.objects.filter(status=Agreement.Status.ADOPTED), required=False,
-        label=_("adopted agreement that completes the phase"),
+        queryset=Agreement.objects.none(), required=False, label=_("adopted agreement that completes the phase"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # only the adopted agreements of this phase's plan
+            self.fields["completing_agreement"].queryset = Agreement.objects.filter(  # type: ignore[attr-defined]
+                plan_id=self.instance.plan_id, status=Agreement.Status.ADOPTED
+            )
 
 
 def _start_phase(request: HttpRequest, actor: Actor, phase: Phase) -> None:

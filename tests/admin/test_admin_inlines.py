@@ -84,3 +84,23 @@ def test_plans_and_projects_cannot_be_deleted_only_cancelled(admin_client: Clien
     assert admin_client.get(reverse("admin:projects_project_delete", args=[dairy.project.pk])).status_code == 403
     actions = admin_client.get(reverse("admin:projects_milestone_changelist")).context["action_form"].fields["action"]
     assert "delete_selected" not in dict(actions.choices)
+
+
+def test_start_phase_action_follows_the_phase_order(coordinator_client: Client, dairy: World) -> None:
+    from plans.models import Phase
+
+    launch, diagnosis = Phase.objects.filter(plan=dairy.plan).order_by("order")[:2]
+    url = reverse("admin:plans_phase_changelist")
+    before = last_event_id()
+    coordinator_client.post(url, {"action": "start_phase_action", "_selected_action": [launch.pk]})
+    launch.refresh_from_db()
+    assert launch.status == Phase.Status.ACTIVE
+    assert [(e.action, e.source) for e in events_after(before)] == [("transition", "admin")]
+
+    before = last_event_id()
+    response = coordinator_client.post(url, {"action": "start_phase_action", "_selected_action": [diagnosis.pk]},
+                                       follow=True)
+    [message] = [str(m) for m in get_messages(response.wsgi_request) if m.level == ERROR]
+    assert "still active" in message
+    diagnosis.refresh_from_db()
+    assert diagnosis.status == Phase.Status.PENDING and events_after(before) == []
