@@ -191,3 +191,16 @@ def test_api_verify_names_the_first_bad_sequence(
     assert body["ok"] is False and body["first_bad_sequence"] == events[4].pk
     assert body["chains"][0]["problem"] == "hash_mismatch"
     assert HistoryChainHead.objects.get(chain_id=events[0].chain_id).last_seq == len(events)
+
+
+def test_api_verify_can_check_some_chains_only_within_scope(
+    events: list[HistoryEvent], cluster: Cluster, user_with_role: Callable[..., Any], client_for: Callable[..., Any],
+) -> None:
+    other = make_cluster("otro")
+    url = "/api/v1/audit/verify/"
+    everywhere = client_for(user_with_role("aud-global", Role.AUDITOR, None))
+    body = everywhere.get(url, {"chain": str(other.pk)}).json()
+    assert [c["chain_id"] for c in body["chains"]] == [other.pk] and body["events_checked"] == 1
+    local = client_for(user_with_role("aud-local", Role.AUDITOR, cluster))
+    assert local.get(url, {"chain": f"{cluster.pk},{other.pk}"}).json()["events_checked"] == len(events)
+    assert local.get(url, {"chain": "x"}).status_code == 400
