@@ -113,3 +113,4 @@ def test_demo_logins_have_their_roles(demo: None) -> None:
     person = Stakeholder.objects.get(user=users["stakeholder"])
     assert person.cluster == lacteo and person.email
     assert access_for(users["stakeholder"]).roles_in(lacteo.pk) == {Role.STAKEHOLDER}
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,9 @@ class Command(BaseCommand):
     help = "Load the demo data (Tucumán dairy cluster and the northern Patagonia fine-fruit cluster)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if getattr(settings, "IS_PRODUCTION", False) and not os.environ.get("DEMO_PASSWORD"):
+            # The default password is printed by `make run`: never give it to a production admin.
+            raise CommandError("Set DEMO_PASSWORD to load the demo logins in production.")
         try:
             summary = load_demo()
         except DomainError as exc:
