@@ -76,9 +76,12 @@ class SmtpBackend(DjangoSmtpBackend):
             conn.rset()
             raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
         try:
-            conn.data(content)
+            code, resp = conn.data(content)
         except smtplib.SMTPResponseException:
             raise  # the server answered: it refused the message
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise AmbiguousSendError(f"connection lost during DATA: {exc}") from exc
+        if code != 250:  # smtplib.data() returns the final answer instead of raising
+            conn.rset()
+            raise smtplib.SMTPDataError(code, resp)
         return True

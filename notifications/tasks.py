@@ -18,6 +18,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from notifications.services import digests, dispatch, outbox, reminders, sending
@@ -40,13 +41,20 @@ def enqueue_send(ids: list[int], *, countdown: float | None = None) -> int:
     return queued
 
 
-@shared_task(name="notifications.dispatch_event")
+# A database hiccup (lock timeout, failover) is worth a few quick retries; the sweep covers the rest.
+@shared_task(
+    name="notifications.dispatch_event", autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60,
+    max_retries=5,
+)
 def dispatch_event(event_id: int) -> int:
     ids = dispatch.dispatch_event(event_id=event_id)
     return enqueue_send(ids)
 
 
-@shared_task(name="notifications.send_deliveries")
+@shared_task(
+    name="notifications.send_deliveries", autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60,
+    max_retries=5,
+)
 def send_deliveries(delivery_ids: list[int]) -> int:
     result = sending.send_batch(list(delivery_ids))
     for delivery_id, delay in result.retry:

@@ -52,8 +52,8 @@ def test_reminder_after_a_dst_change_uses_the_new_offset(world: World) -> None:
     world.milestone.save()
     assert reminders.milestone_reminders(now=dt.datetime(2026, 11, 1, 11, 30, tzinfo=UTC)) == []
     ids = reminders.milestone_reminders(now=dt.datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
-    assert Delivery.objects.get(pk=ids[0]).scheduled_for.astimezone(NEW_YORK) == dt.datetime(
-        2026, 11, 1, 7, 0, tzinfo=NEW_YORK)
+    at = Delivery.objects.get(pk=ids[0]).scheduled_for
+    assert at is not None and at.astimezone(NEW_YORK) == dt.datetime(2026, 11, 1, 7, 0, tzinfo=NEW_YORK)
     # And the 1-day reminder on 11-07 is again at 12:00 UTC; on the spring change (2027-03-14) 11:00 UTC.
     assert len(reminders.milestone_reminders(now=dt.datetime(2026, 11, 7, 12, 0, tzinfo=UTC))) == 1
     world.milestone.due_date = dt.date(2027, 3, 15)
