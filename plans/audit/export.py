@@ -1,6 +1,6 @@
 """Streamed exports of the history, with the hashes, in constant memory.
 
-Rows come from a server-side cursor (`iterator(chunk_size=2000)`) and are written one at a
+Rows come from a server-side cursor (chunks of 2000) and are written one at a
 time, oldest first. Each row is the event's hashed content (exactly what `event_content()`
 covers) plus `sequence` and `hash`, so docs/verify_export.py can recompute every hash and
 every link offline.
@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from plans.models import HistoryEvent
 from plans.services.history import canonical_json
 
-from .verify import CONTENT_COLUMNS, event_row_content
+from .verify import CONTENT_COLUMNS, event_row_content, raw_rows
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 EXPORT_COLUMNS = ("sequence", *CONTENT_COLUMNS, "hash")
@@ -26,10 +26,8 @@ CHUNK_SIZE = 2000
 
 
 def _rows(qs: QuerySet[HistoryEvent]) -> Iterator[dict[str, Any]]:
-    for pk, digest, *rest in (
-        qs.order_by("id").values_list("id", "hash", *CONTENT_COLUMNS).iterator(chunk_size=CHUNK_SIZE)
-    ):
-        row = event_row_content(tuple(rest))
+    for pk, digest, *rest in raw_rows(qs.order_by("id"), ("id", "hash", *CONTENT_COLUMNS), CHUNK_SIZE):
+        row = event_row_content(rest)
         row["sequence"] = pk
         row["hash"] = digest
         yield row
