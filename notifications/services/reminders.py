@@ -6,10 +6,10 @@ part of the dedup key, so running the same sweep twice (or two beat processes) c
 nothing new. A reminder whose instant passed less than NOTIFICATIONS_CATCH_UP_HOURS ago is
 still sent (beat was down for a while); older ones are skipped.
 
-Cost: the milestone query asks for open milestones whose due date is one of a small set of
-candidate dates (each reminder offset around today, in any zone), which the
-(status, due_date) index answers directly; the work grows with the due milestones, not with
-all of them.
+Cost: the milestone query asks the (status, due_date) index for open milestones whose due
+date is one of a few candidate dates (each due-soon offset around today, in any zone) or
+inside the overdue window (overdue milestones owe a reminder each period); the work grows
+with those, not with all milestones.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from notifications.kinds import Kind
 from notifications.models import Delivery, ReminderPolicy
@@ -85,29 +86,59 @@ def load_policies() -> dict[int, Policy]:
     }
 
 
-def candidate_due_dates(now: dt.datetime, policies: list[Policy]) -> set[dt.date]:
+def candidate_filter(now: dt.datetime, policies: list[Policy]) -> Q:
+    """Open milestones that may owe a reminder now: due-soon dates, or overdue within the window."""
     utc_today = now.astimezone(dt.UTC).date()
     local_days = [utc_today + dt.timedelta(days=k) for k in (-2, -1, 0, 1)]  # every zone, plus catch-up
-    dates: set[dt.date] = set()
-    for p in policies:
-        for d in local_days:
-            dates.update(d + dt.timedelta(days=o) for o in p.due_soon_days)
-            dates.update(d - dt.timedelta(days=k * p.overdue_every_days) for k in range(1, MAX_OVERDUE_REMINDERS + 1))
-            dates.add(d - dt.timedelta(days=p.escalate_after_days))
-    return dates
+    soon = {d + dt.timedelta(days=o) for p in policies for d in local_days for o in p.due_soon_days}
+    window = max(max(p.overdue_every_days * MAX_OVERDUE_REMINDERS, p.escalate_after_days + 1) for p in policies)
+    return Q(due_date__in=sorted(soon)) | Q(due_date__gte=utc_today - dt.timedelta(days=window + 2),
+                                           due_date__lte=utc_today + dt.timedelta(days=1))
+
+
+def milestone_occurrences(
+    due: dt.date, policy: Policy, now: dt.datetime, tz: ZoneInfo
+) -> Iterator[tuple[str, int, str, dt.datetime]]:
+    """(kind, days, occurrence label, instant) owed to the responsible person at `now`.
+
+    Due soon: on each offset's day. Overdue: once per period of N days from the day after the
+    due date (day 1, 1+N, ...), at the first run after 07:00 local in that period, so a
+    milestone found overdue mid-period is reminded at once and then not again in that period.
+    """
+    days = list(due_days(now, tz))
+    for day, at in days:
+        left = (due - day).days
+        if left in policy.due_soon_days:
+            yield Kind.MILESTONE_DUE_SOON, left, f"due{left}:{stamp(at)}", at
+    if days:
+        day, at = days[-1]
+        over = (day - due).days
+        period = (over - 1) // policy.overdue_every_days
+        if over >= 1 and period < MAX_OVERDUE_REMINDERS:
+            yield Kind.MILESTONE_OVERDUE, over, f"overdue:{due.isoformat()}:p{period}", at
 
 
 @transaction.atomic
 def milestone_reminders(*, now: dt.datetime) -> list[int]:
     """Create the due-soon, overdue and escalation deliveries due at `now`; return new ids."""
     policies = load_policies()
-    dates = sorted(candidate_due_dates(now, [DEFAULT_POLICY, *set(policies.values())]))
-    rows = Milestone.objects.filter(status__in=Milestone.OPEN_STATUSES, due_date__in=dates).values_list(
+    rows = Milestone.objects.filter(
+        candidate_filter(now, [DEFAULT_POLICY, *set(policies.values())]), status__in=Milestone.OPEN_STATUSES
+    ).values_list(
         "pk", "plan_id", "plan__cluster_id", "plan__cluster__time_zone", "due_date", "responsible_id",
         "responsible__email", "responsible__language", "responsible__time_zone", "responsible__is_active",
     )
     coordinator_cache: dict[int, list[Recipient]] = {}
     new: list[Delivery] = []
+
+    def add(kind: str, mid: int, label: str, person: Recipient, at: dt.datetime, days: int, due: dt.date,
+            cluster_id: int, plan_id: int) -> None:
+        new.append(build_delivery(
+            occurrence=f"{kind}:m{mid}:{label}", recipient=person, kind=kind, cluster_id=cluster_id,
+            plan_id=plan_id, object_type="projects.milestone", object_id=mid, scheduled_for=at,
+            payload={"days": days, "due_date": due.isoformat()},
+        ))
+
     for mid, plan_id, cluster_id, cluster_tz, due, sid, email, language, person_tz, active in rows.iterator(2000):
         policy = policies.get(plan_id, DEFAULT_POLICY)
         if sid and email and active:
@@ -115,32 +146,15 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
         else:
             people = coordinator_cache.setdefault(cluster_id, coordinators(cluster_id))
         for person in people:
-            tz = zone(person.time_zone or cluster_tz)
-            for day, at in due_days(now, tz):
-                days_left = (due - day).days
-                if days_left in policy.due_soon_days:
-                    kind, days, label = Kind.MILESTONE_DUE_SOON, days_left, f"due{days_left}"
-                elif days_left < 0 and -days_left % policy.overdue_every_days == 0 \
-                        and -days_left // policy.overdue_every_days <= MAX_OVERDUE_REMINDERS:
-                    kind, days, label = Kind.MILESTONE_OVERDUE, -days_left, f"overdue{-days_left}"
-                else:
-                    continue
-                new.append(build_delivery(
-                    occurrence=f"{kind}:m{mid}:{label}:{stamp(at)}", recipient=person, kind=kind,
-                    cluster_id=cluster_id, plan_id=plan_id, object_type="projects.milestone", object_id=mid,
-                    scheduled_for=at, payload={"days": days, "due_date": due.isoformat()},
-                ))
-        # Escalation: once, to the coordinators, on the day the milestone is N days overdue.
+            for kind, days, label, at in milestone_occurrences(due, policy, now, zone(person.time_zone or cluster_tz)):
+                add(kind, mid, label, person, at, days, due, cluster_id, plan_id)
+        # Escalation: once per due date, to the coordinators, from N days overdue on.
         for person in coordinator_cache.setdefault(cluster_id, coordinators(cluster_id)):
-            tz = zone(person.time_zone or cluster_tz)
-            for day, at in due_days(now, tz):
-                if (day - due).days == policy.escalate_after_days:
-                    new.append(build_delivery(
-                        occurrence=f"{Kind.MILESTONE_ESCALATION}:m{mid}:{due.isoformat()}", recipient=person,
-                        kind=Kind.MILESTONE_ESCALATION, cluster_id=cluster_id, plan_id=plan_id,
-                        object_type="projects.milestone", object_id=mid, scheduled_for=at,
-                        payload={"days": policy.escalate_after_days, "due_date": due.isoformat()},
-                    ))
+            passed = list(due_days(now, zone(person.time_zone or cluster_tz)))
+            if passed and (passed[-1][0] - due).days >= policy.escalate_after_days:
+                day, at = passed[-1]
+                add(Kind.MILESTONE_ESCALATION, mid, due.isoformat(), person, at, (day - due).days, due,
+                    cluster_id, plan_id)
     return insert_deliveries(new)
 
 

@@ -65,23 +65,38 @@ def test_reminder_after_a_dst_change_uses_the_new_offset(world: World) -> None:
 def test_overdue_every_seven_days_and_escalation_to_coordinators_at_fourteen(world: World) -> None:
     due = world.milestone.due_date  # 2026-12-15
     seen = []
-    for offset in range(1, 23):
+    for offset in range(0, 23):
         day = due + dt.timedelta(days=offset)
-        ids = reminders.milestone_reminders(now=dt.datetime.combine(day, dt.time(12, 0), tzinfo=UTC))
-        seen += [(offset, d.kind, d.to_email) for d in Delivery.objects.filter(pk__in=ids).order_by("kind")]
+        for hour in (12, 18):  # two beat runs a day: the second finds nothing new
+            ids = reminders.milestone_reminders(now=dt.datetime.combine(day, dt.time(hour, 0), tzinfo=UTC))
+            seen += [(offset, d.kind, d.to_email) for d in Delivery.objects.filter(pk__in=ids).order_by("kind")]
     assert seen == [
-        (7, Kind.MILESTONE_OVERDUE, world.ana.email),
+        (1, Kind.MILESTONE_OVERDUE, world.ana.email),
+        (8, Kind.MILESTONE_OVERDUE, world.ana.email),
         (14, Kind.MILESTONE_ESCALATION, world.coordinator_person.email),
-        (14, Kind.MILESTONE_OVERDUE, world.ana.email),
-        (21, Kind.MILESTONE_OVERDUE, world.ana.email),
+        (15, Kind.MILESTONE_OVERDUE, world.ana.email),
+        (22, Kind.MILESTONE_OVERDUE, world.ana.email),
     ]
+
+
+def test_a_milestone_found_overdue_mid_period_is_reminded_at_once_then_not_again(world: World) -> None:
+    # As with the demo data: 20 days overdue when the system first looks.
+    now = dt.datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+    first = Delivery.objects.filter(pk__in=reminders.milestone_reminders(now=now))
+    assert sorted(d.kind for d in first) == [Kind.MILESTONE_ESCALATION, Kind.MILESTONE_OVERDUE]
+    for hours in (1, 24):
+        assert reminders.milestone_reminders(now=now + dt.timedelta(hours=hours)) == []
+    # The next period starts on day 22.
+    assert len(reminders.milestone_reminders(now=dt.datetime(2027, 1, 6, 12, 0, tzinfo=UTC))) == 1
 
 
 def test_plan_policy_changes_the_offsets(world: World) -> None:
     ReminderPolicy.objects.create(plan=world.plan, due_soon_days=[3], overdue_every_days=2, escalate_after_days=30)
     assert reminders.milestone_reminders(now=dt.datetime(2026, 12, 8, 12, 0, tzinfo=UTC)) == []  # 7 days: not any more
     assert len(reminders.milestone_reminders(now=dt.datetime(2026, 12, 12, 12, 0, tzinfo=UTC))) == 1
-    assert len(reminders.milestone_reminders(now=dt.datetime(2026, 12, 17, 12, 0, tzinfo=UTC))) == 1  # 2 days overdue
+    assert len(reminders.milestone_reminders(now=dt.datetime(2026, 12, 16, 12, 0, tzinfo=UTC))) == 1  # day 1 overdue
+    assert reminders.milestone_reminders(now=dt.datetime(2026, 12, 17, 12, 0, tzinfo=UTC)) == []
+    assert len(reminders.milestone_reminders(now=dt.datetime(2026, 12, 18, 12, 0, tzinfo=UTC))) == 1  # day 3
 
 
 def test_completed_and_cancelled_milestones_are_not_reminded(world: World) -> None:
