@@ -112,6 +112,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "Not found, or outside the clusters the user may see.",
     409: "Illegal state change or conflicting data.",
     412: "If-Match does not match the current version.",
+    415: "The body is not JSON.",
     429: "Throttled or locked out.",
 }
 
@@ -337,14 +338,25 @@ class ClusterScopedViewSet(
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Documents the shared error body for every operation and `If-Match` on object writes."""
+    """Documents the shared error body for every operation and `If-Match` on object writes.
+
+    A view's `input_serializers[action]` is the documented request body unless the view says
+    otherwise with `@extend_schema(request=...)`.
+    """
+
+    def get_request_serializer(self) -> Any:
+        inputs = getattr(self.view, "input_serializers", None) or {}
+        action = getattr(self.view, "action", None)
+        if self.method in ("POST", "PUT", "PATCH") and action in inputs:
+            return inputs[action]
+        return super().get_request_serializer()
 
     def _error_codes(self) -> list[int]:
         codes = [401, 403, 429]
         if self.method != "GET" or "{" in self.path:
             codes.append(404)
         if self.method not in ("GET", "HEAD", "OPTIONS"):
-            codes += [400, 409, 412]
+            codes += [400, 409, 412, 415]
         elif self.get_filter_backends() or self._get_paginator():
             codes.append(400)  # bad filter values
         return codes

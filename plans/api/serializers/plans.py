@@ -42,6 +42,19 @@ class PlanSerializer(ReadOnlyModelSerializer):
         return PhaseSummarySerializer(active[0]).data if active else None
 
 
+class PlanAsOfSerializer(serializers.Serializer):
+    """`GET /plans/{id}/?as_of=`: the plan and its contents rebuilt from history (plans.audit)."""
+
+    as_of = serializers.DateTimeField()
+    exists = serializers.BooleanField(help_text="False when the plan did not exist yet at that moment.")
+    plan = serializers.DictField(allow_null=True)
+    phases = serializers.ListField(child=serializers.DictField())
+    strategic_lines = serializers.ListField(child=serializers.DictField())
+    projects = serializers.ListField(child=serializers.DictField())
+    milestones = serializers.ListField(child=serializers.DictField())
+    forums = serializers.ListField(child=serializers.DictField())
+
+
 class PlanUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan

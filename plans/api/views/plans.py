@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +24,13 @@ AS_OF = OpenApiParameter(
 
 
 @extend_schema_view(
-    retrieve=extend_schema(parameters=[AS_OF]),
+    retrieve=extend_schema(
+        parameters=[AS_OF],
+        responses=PolymorphicProxySerializer(
+            component_name="PlanOrPlanAsOf", serializers=[s.PlanSerializer, s.PlanAsOfSerializer],
+            resource_type_field_name=None,
+        ),
+    ),
     create=extend_schema(request=s.PlanCreateSerializer, responses={201: s.PlanSerializer}),
     partial_update=extend_schema(request=s.PlanUpdateSerializer, responses=s.PlanSerializer),
 )
