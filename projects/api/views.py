@@ -140,6 +140,7 @@ class ProjectViewSet(RowViewSet):
     @action(detail=True, methods=["post"])
     def beneficiaries(self, request: Request, pk: int | None = None) -> Response:
         project = self.get_object()
+        self.expected_version(project)  # If-Match names the project's version: 412 when stale
         organization = self.parse()["organization"]
         self.run_service(beneficiary_add, project_id=project.pk, organization_id=organization.pk)
         return self.service_response(project, status=status.HTTP_201_CREATED)
@@ -148,6 +149,7 @@ class ProjectViewSet(RowViewSet):
     @action(detail=True, methods=["delete"], url_path=r"beneficiaries/(?P<organization_id>\d+)")
     def beneficiary(self, request: Request, pk: int | None = None, organization_id: str = "") -> Response:
         project = self.get_object()
+        self.expected_version(project)
         self.run_service(beneficiary_remove, project_id=project.pk, organization_id=int(organization_id))
         return self.service_response(project)
 
@@ -155,6 +157,7 @@ class ProjectViewSet(RowViewSet):
     @action(detail=True, methods=["post"], url_path="funding-lines")
     def funding_lines(self, request: Request, pk: int | None = None) -> Response:
         project = self.get_object()
+        self.expected_version(project)
         line = self.run_service(funding_line_create, project_id=project.pk, **self.parse())
         return self._funding_response(project.pk, line.pk, status.HTTP_201_CREATED)
 

@@ -225,3 +225,17 @@ def test_huge_ids_in_paths_and_bodies_are_4xx(world: World) -> None:
         assert client.get(url).status_code == 404, url
     body = {"project": int(big), "title": "t", "due_date": "2030-01-01"}
     assert client.post("/api/v1/milestones/", body, format="json").status_code == 400
+
+
+def test_nested_writes_check_if_match_against_the_project(world: World) -> None:
+    project = ProjectFactory.create(plan=world.plan_a)
+    org = OrganizationFactory.create(cluster=world.a)
+    client = world.client("coordinator")
+    response = client.post(f"/api/v1/projects/{project.pk}/beneficiaries/", {"organization": org.pk}, format="json",
+                           HTTP_IF_MATCH='"7"')
+    assert response.status_code == 412
+    response = client.post(f"/api/v1/projects/{project.pk}/funding-lines/",
+                           {"source": "private", "currency": "USD", "budget": "10.00"}, format="json",
+                           HTTP_IF_MATCH='"7"')
+    assert response.status_code == 412
+    assert not project.beneficiary_links.exists() and not project.funding_lines.exists() and events() == 0
