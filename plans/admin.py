@@ -326,6 +326,11 @@ class AttendanceInline(ServiceInline):
             stakeholder_id=_pk(data.get("stakeholder")),
         )
 
+    def service_update(self, request: HttpRequest, actor: Actor, obj: Any, form: Any, values: dict[str, Any]) -> None:
+        # A row names one attendee: another attendee is another row.
+        forum_services.attendance_remove(attendance_id=obj.pk, actor=actor)
+        self.service_create(request, actor, obj.forum, form)
+
     def service_delete(self, request: HttpRequest, actor: Actor, obj: Any) -> None:
         forum_services.attendance_remove(attendance_id=obj.pk, actor=actor)
 

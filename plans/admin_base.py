@@ -160,7 +160,7 @@ class ServiceInline(ScopedForeignKeysMixin, RoleScopedMixin, admin.TabularInline
     def service_update(
         self, request: HttpRequest, actor: Actor, obj: Any, form: forms.ModelForm, values: dict[str, Any]
     ) -> None:
-        raise DomainError(_("Rows cannot be changed here; open the row to change it."))
+        raise DomainError(_("These rows are a record: they cannot be changed once saved; add a new one instead."))
 
     def service_delete(self, request: HttpRequest, actor: Actor, obj: Any) -> None:
         raise DomainError(_("Rows cannot be deleted here."))

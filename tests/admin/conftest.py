@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django import forms
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
@@ -101,7 +102,7 @@ def _value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "on" if value else None
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
@@ -113,7 +114,11 @@ def form_post_data(response: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
 
     def add(form: Any) -> None:
-        for name in form.fields:
+        for name, field in form.fields.items():
+            if isinstance(field.widget, forms.MultiWidget):  # split date and time inputs
+                for i, part in enumerate(field.widget.decompress(form[name].value())):
+                    data[f"{form.add_prefix(name)}_{i}"] = _value(part) or ""
+                continue
             value = _value(form[name].value())
             if value is not None:
                 data[form.add_prefix(name)] = value
