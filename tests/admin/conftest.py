@@ -116,7 +116,7 @@ def form_post_data(response: Any) -> dict[str, Any]:
     def add(form: Any) -> None:
         for name, field in form.fields.items():
             if isinstance(field.widget, forms.MultiWidget):  # split date and time inputs
-                for i, part in enumerate(field.widget.decompress(form[name].value())):
+                for i, part in enumerate(field.widget.decompress(form[name].value()) or []):
                     data[f"{form.add_prefix(name)}_{i}"] = _value(part) or ""
                 continue
             value = _value(form[name].value())
