@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
@@ -108,6 +108,27 @@ class DashboardSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
 
 
+class DashboardAsOfSerializer(serializers.Serializer):
+    """`?as_of=`: rebuilt from the history by the audit module (plans.audit.asof.dashboard_state)."""
+
+    as_of = serializers.CharField()
+    exists = serializers.BooleanField(help_text="False when the plan did not exist yet at that moment.")
+    plan = serializers.JSONField(allow_null=True)
+    phases = serializers.ListField(child=serializers.JSONField())
+    strategic_lines = serializers.ListField(child=serializers.JSONField())
+    projects = serializers.ListField(child=serializers.JSONField())
+    milestone_counts = serializers.JSONField()
+    next_forum = serializers.JSONField(allow_null=True)
+    recent_history = serializers.ListField(child=serializers.JSONField())
+
+
+DASHBOARD_RESPONSE = PolymorphicProxySerializer(
+    component_name="PlanDashboardResponse",
+    serializers=[DashboardSerializer, DashboardAsOfSerializer],
+    resource_type_field_name=None,
+)
+
+
 class PlanDashboardView(APIView):
     permission_classes = [ClusterRolePermission]
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
@@ -125,7 +146,7 @@ class PlanDashboardView(APIView):
                 description="Show the plan as it stood at this moment (from the history).",
             )
         ],
-        responses=DashboardSerializer,
+        responses=DASHBOARD_RESPONSE,
     )
     def get(self, request: Request, pk: int) -> Response:
         row = selectors.plan_row_visible(request.user, pk)
