@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from plans.services.history import Actor
 from . import dairy, finefruit
 
 ACTOR = Actor.system(Source.COMMAND)
+AUDITOR_GROUP = "Auditors (view only)"
 
 
 @dataclass
@@ -53,6 +55,18 @@ def _ensure_role(user, cluster_id: int | None, role: str) -> None:  # type: igno
         cluster_services.role_assign(user_id=user.pk, cluster_id=cluster_id, role=role, actor=ACTOR)
 
 
+def _view_only_group(user) -> None:  # type: ignore[no-untyped-def]
+    """Django view permissions for the auditor, for admin pages that use Django's own permission checks."""
+    group, _ = Group.objects.get_or_create(name=AUDITOR_GROUP)
+    wanted = set(Permission.objects.filter(
+        codename__startswith="view_", content_type__app_label__in=("plans", "projects", "notifications"),
+    ).values_list("pk", flat=True))
+    if set(group.permissions.values_list("pk", flat=True)) != wanted:
+        group.permissions.set(wanted)
+    if not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+
+
 def load_demo(*, today: dt.date | None = None) -> DemoSummary:
     """Create what is missing; a second run finds everything and writes nothing."""
     today = today or timezone.localdate()
@@ -80,6 +94,7 @@ def load_demo(*, today: dt.date | None = None) -> DemoSummary:
         _ensure_role(coordinator, lacteo.pk, Role.COORDINATOR)
         _ensure_role(stakeholder, lacteo.pk, Role.STAKEHOLDER)
         _ensure_role(auditor, None, Role.AUDITOR)
+        _view_only_group(auditor)
         person = Stakeholder.objects.get(cluster=lacteo, email=dairy.STAKEHOLDER_EMAIL)
         if person.user_id != stakeholder.pk:
             cluster_services.stakeholder_update(stakeholder_id=person.pk, actor=ACTOR, values={"user": stakeholder})

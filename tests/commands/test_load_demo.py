@@ -108,6 +108,8 @@ def test_demo_logins_have_their_roles(demo: None) -> None:
     coordinator = access_for(users["coordinator"])
     assert users["coordinator"].is_staff and not users["coordinator"].is_superuser
     assert coordinator.can_write(lacteo.pk) and not coordinator.can_read(fruit.pk)
+    assert users["auditor"].has_perm("projects.view_milestone") and not users["auditor"].has_perm(
+        "projects.change_milestone")
     auditor = access_for(users["auditor"])
     assert auditor.global_roles == {Role.AUDITOR} and not auditor.can_write(lacteo.pk)
     person = Stakeholder.objects.get(user=users["stakeholder"])
