@@ -169,6 +169,9 @@ class AgreementFactory(DjangoModelFactory[Agreement]):
     title = factory.Sequence(lambda n: f"Agreement {n}")
     subject = Agreement.Subject.OTHER
     rule = Agreement.Rule.CONSENT
+    # A decided agreement records when (DB constraint); pass status=... and this follows.
+    decided_at = factory.LazyAttribute(lambda o: None if o.status == Agreement.Status.OPEN else timezone.now())
+    status = Agreement.Status.OPEN
 
 
 class PositionFactory(DjangoModelFactory[Position]):

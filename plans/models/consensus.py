@@ -149,6 +149,17 @@ class Agreement(StatusMixin, VersionedModel):
             models.CheckConstraint(
                 condition=Q(quorum_percent__gte=1) & Q(quorum_percent__lte=100), name="agreement_quorum_1_100"
             ),
+            # The forum (its minutes and attendance) is the evidence of a decision by forum consensus.
+            models.CheckConstraint(
+                condition=~Q(rule="forum_consensus") | Q(forum__isnull=False),
+                name="agreement_forum_consensus_has_forum",
+                violation_error_message=_("An agreement by forum consensus needs the forum that took it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+                name="agreement_decided_has_time",
+                violation_error_message=_("A decided agreement records when it was decided."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from plans.errors import IllegalTransition, RuleViolation, ValidationFailed
 from plans.models import Agreement, Forum, HistoryEvent, Organization, Plan, Position
@@ -50,6 +52,9 @@ def test_create_refuses_foreign_links_and_forum_consensus_without_forum(plan: Pl
         assert "phase" in exc.value.errors
         with pytest.raises(ValidationFailed) as exc:
             new_agreement(plan, actor, quorum_percent=0)
+        assert list(exc.value.errors) == ["quorum_percent"]
+        with pytest.raises(ValidationFailed) as exc:
+            new_agreement(plan, actor, quorum_percent=101)
         assert list(exc.value.errors) == ["quorum_percent"]
     assert spy.events == []
 
@@ -102,7 +107,7 @@ def test_positions_only_from_members_of_the_plans_cluster(plan: Plan, actor: Act
 def test_positions_only_on_open_agreements(plan: Plan, actor: Actor) -> None:
     agreement = new_agreement(plan, actor)
     org = members(plan.cluster_id, 1)[0]
-    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.REJECTED)
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.REJECTED, decided_at=timezone.now())
     with NewEvents() as spy, pytest.raises(RuleViolation):
         position_record(agreement_id=agreement.pk, organization_id=org.pk, position="agree", actor=actor)
     assert spy.events == []
@@ -196,7 +201,8 @@ TARGETS = [s for s in Agreement.Status.values if any(s in t for t in Agreement.T
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(Agreement.Status.values, TARGETS)))
 def test_every_agreement_transition(plan: Plan, actor: Actor, current: str, target: str) -> None:
     agreement = new_agreement(plan, actor)
-    Agreement.objects.filter(pk=agreement.pk).update(status=current)
+    decided_at = None if current == Agreement.Status.OPEN else timezone.now()
+    Agreement.objects.filter(pk=agreement.pk).update(status=current, decided_at=decided_at)
     agreement.refresh_from_db()
     legal = target in Agreement.TRANSITIONS[current]
     before = HistoryEvent.objects.filter(object_type="plans.agreement").count()
@@ -209,3 +215,10 @@ def test_every_agreement_transition(plan: Plan, actor: Actor, current: str, targ
     after = HistoryEvent.objects.filter(object_type="plans.agreement").count()
     assert agreement.status == (target if legal else current)
     assert after - before == (1 if legal else 0)
+
+
+def test_database_backs_the_one_row_rules_of_agreements(plan: Plan) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agreement.objects.create(plan=plan, title="x", rule=Agreement.Rule.FORUM_CONSENSUS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agreement.objects.create(plan=plan, title="x", status=Agreement.Status.ADOPTED)
