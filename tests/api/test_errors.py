@@ -177,3 +177,14 @@ def test_illegal_transition_is_409_and_changes_nothing(world: World) -> None:
     response = world.client("coordinator").post(f"/api/v1/plans/{plan.pk}/transition/", {"to": "closed"})
     assert response.status_code == 409
     assert Plan.objects.get(pk=plan.pk).status == plan.status
+
+
+def test_nul_characters_are_refused_never_a_500(world: World) -> None:
+    """PostgreSQL text cannot hold NUL: bodies and search terms with one are bad input."""
+    client = world.client("coordinator")
+    assert client.get("/api/v1/plans/", {"search": "le\x00che"}).status_code == 400
+    assert client.get("/api/v1/organizations/", {"cluster": "\x00"}).status_code == 400
+    plan = world.own["plan"]
+    response = client.patch(f"/api/v1/plans/{plan.pk}/", {"title": "PMC\x00"}, format="json")
+    assert response.status_code == 400
+    assert "title" in response.json()["errors"]

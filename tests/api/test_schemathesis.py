@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from knox.models import AuthToken
@@ -38,7 +41,18 @@ def load_schema() -> Any:
 
 
 @pytest.fixture
-def coordinator_token(world: World) -> str:
+def in_test_transaction() -> Iterator[None]:
+    """Requests go straight to the WSGI app, whose end-of-request hook would close the test's
+    database connection (and its transaction); keep it open, as Django's test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def coordinator_token(world: World, in_test_transaction: None) -> str:
     _instance, token = AuthToken.objects.create(world.users["coordinator"], expiry=dt.timedelta(hours=1))
     return token
 
