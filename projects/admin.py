@@ -169,6 +169,14 @@ class BeneficiaryInline(ServiceInline):
                                             actor=actor)
 
 
+def _start_execution(request: HttpRequest, actor: Actor, project: Project) -> None:
+    project_services.project_transition(project_id=project.pk, to=Project.Status.IN_EXECUTION, actor=actor)
+
+
+def _complete_project(request: HttpRequest, actor: Actor, project: Project) -> None:
+    project_services.project_transition(project_id=project.pk, to=Project.Status.COMPLETED, actor=actor)
+
+
 @admin.register(Project)
 class ProjectAdmin(ServiceAdmin):
     cluster_path = "plan__cluster"
@@ -184,6 +192,11 @@ class ProjectAdmin(ServiceAdmin):
                                   "progress")}),
     )
     inlines = (BeneficiaryInline, FundingLineInline, MilestoneInline)
+    actions = (
+        service_action(_("Start the execution of the selected projects"), _start_execution,
+                       _("%(count)d project(s) in execution.")),
+        service_action(_("Complete the selected projects"), _complete_project, _("%(count)d project(s) completed.")),
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ("collective_benefit_override_reason", "progress")

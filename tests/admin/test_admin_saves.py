@@ -146,3 +146,15 @@ def test_admin_adds_a_cluster_through_the_service(admin_client: Client) -> None:
     assert [(e.action, e.object_type, e.source) for e in events_after(before)] == [
         ("create", "plans.cluster", "admin"), ("create", "plans.keyfigure", "admin"),
     ]
+
+
+def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_client: Client, dairy: World) -> None:
+    url = reverse("admin:projects_project_changelist")
+    before = last_event_id()
+    response = coordinator_client.post(
+        url, {"action": "start_execution_action", "_selected_action": [dairy.project.pk]}, follow=True
+    )
+    [message] = error_messages(response)
+    assert "idea" in message and "in_execution" in message
+    dairy.project.refresh_from_db()
+    assert dairy.project.status == "idea" and events_after(before) == []
