@@ -64,10 +64,12 @@ COVERED: dict[str, set[str]] = {
                            "responsible", "status", "completed_on", "completion_note", "evidence_url"},
     "projects.milestoneupdate": {"milestone", "author", "posted_on", "note"},
 }
-# Fields that only change together with another (a check constraint ties them).
+# Fields that only change together with another (a constraint ties them); callables get the instance.
 COUPLED: dict[tuple[str, str], dict[str, Any]] = {
     ("plans.forumattendance", "stakeholder"): {"organization": None},
     ("projects.milestone", "completed_on"): {"status": "completed"},
+    ("plans.agreement", "rule"): {"forum": lambda obj: factories.ForumFactory.create(phase__plan=obj.plan)},
+    ("plans.agreement", "status"): {"decided_at": lambda obj: timezone.now()},
 }
 
 
@@ -151,7 +153,8 @@ def test_a_change_of_the_field_records_one_event_with_old_and_new(label: str, na
         count = HistoryEvent.objects.count()
         try:
             with transaction.atomic():
-                values = {name: value, **COUPLED.get((label, name), {})}
+                coupled = {k: v(instance) if callable(v) else v for k, v in COUPLED.get((label, name), {}).items()}
+                values = {name: value, **coupled}
                 event = update_with_history(instance, actor=ACTOR, values=values)
         except ValidationFailed as exc:
             errors.append(f"{value!r}: {exc.errors}")
