@@ -35,10 +35,11 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime | None) -> None:
         )
 
 
-def _lock_forum(forum_id: int) -> tuple[Forum, Plan]:
+def _lock_forum(forum_id: int, *, plan_open: bool = True) -> tuple[Forum, Plan]:
     plan_id = Forum.objects.values_list("plan_id", flat=True).get(pk=forum_id)
     plan = lock(Plan, plan_id)
-    ensure_plan_open(plan)
+    if plan_open:
+        ensure_plan_open(plan)
     return lock(Forum, forum_id), plan
 
 
@@ -101,7 +102,8 @@ def forum_hold(*, forum_id: int, minutes: str, actor: Actor, expected_version: i
 
 @transaction.atomic
 def forum_cancel(*, forum_id: int, actor: Actor, reason: str = "", expected_version: int | None = None) -> Forum:
-    forum, _plan = _lock_forum(forum_id)
+    """Cancel a scheduled forum; allowed even once the plan is closed or cancelled, so invitees hear."""
+    forum, _plan = _lock_forum(forum_id, plan_open=False)
     transition(forum, to=Forum.Status.CANCELLED, actor=actor, reason=reason,
                extra={"sequence": forum.sequence + 1}, expected_version=expected_version)
     return forum

@@ -193,3 +193,14 @@ def test_attendance_behind_an_adopted_forum_decision_is_frozen(forum: Forum, act
     with pytest.raises(RuleViolation):
         attendance_remove(attendance_id=row.pk, actor=actor)
 
+
+
+def test_a_forum_of_a_cancelled_plan_can_still_be_cancelled_but_not_moved(
+    forum: Forum, actor: Actor, plan: Plan
+) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.CANCELLED)
+    with pytest.raises(RuleViolation):
+        forum_update(forum_id=forum.pk, actor=actor, values={"venue": "x"})
+    with NewEvents() as spy:
+        forum_cancel(forum_id=forum.pk, actor=actor, reason="El plan se canceló")
+    assert spy.one().changes["status"] == ["scheduled", "cancelled"]
