@@ -170,10 +170,12 @@ class RoleAssignment(VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster"),
             models.UniqueConstraint(
-                fields=["user", "role"], condition=Q(cluster__isnull=True), name="role_unique_global_per_user"
+                fields=["user", "role"], condition=Q(cluster__isnull=True), name="role_unique_global_per_user",
+                violation_error_message=_("The user already has this role for all clusters."),
             ),
             models.CheckConstraint(
-                condition=Q(cluster__isnull=False) | Q(role="auditor"), name="role_only_auditor_is_global"
+                condition=Q(cluster__isnull=False) | Q(role="auditor"), name="role_only_auditor_is_global",
+                violation_error_message=_("Only an auditor can be assigned to all clusters; choose a cluster."),
             ),
         ]
 

@@ -46,9 +46,13 @@ class Forum(StatusMixin, VersionedModel):
         ordering = ["plan_id", "starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="forum_ends_after_start"
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="forum_ends_after_start",
+                violation_error_message=_("The forum must end after it starts."),
             ),
-            models.CheckConstraint(condition=~Q(status="held") | ~Q(minutes=""), name="forum_held_needs_minutes"),
+            models.CheckConstraint(
+                condition=~Q(status="held") | ~Q(minutes=""), name="forum_held_needs_minutes",
+                violation_error_message=_("A held forum needs its minutes."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"], name="forum_status_start_idx")]
 
@@ -82,14 +86,17 @@ class ForumAttendance(VersionedModel):
                 condition=(Q(organization__isnull=False) & Q(stakeholder__isnull=True))
                 | (Q(organization__isnull=True) & Q(stakeholder__isnull=False)),
                 name="attendance_org_xor_person",
+                violation_error_message=_("Give either an organization or a person, not both."),
             ),
             models.UniqueConstraint(
                 fields=["forum", "organization"], condition=Q(organization__isnull=False),
                 name="attendance_unique_org",
+                violation_error_message=_("This organization is already on the attendance list."),
             ),
             models.UniqueConstraint(
                 fields=["forum", "stakeholder"], condition=Q(stakeholder__isnull=False),
                 name="attendance_unique_person",
+                violation_error_message=_("This person is already on the attendance list."),
             ),
         ]
 
@@ -147,7 +154,8 @@ class Agreement(StatusMixin, VersionedModel):
         ordering = ["plan_id", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(quorum_percent__gte=1) & Q(quorum_percent__lte=100), name="agreement_quorum_1_100"
+                condition=Q(quorum_percent__gte=1) & Q(quorum_percent__lte=100), name="agreement_quorum_1_100",
+                violation_error_message=_("The quorum is a percentage between 1 and 100."),
             ),
             # The forum (its minutes and attendance) is the evidence of a decision by forum consensus.
             models.CheckConstraint(

@@ -56,8 +56,14 @@ class Plan(StatusMixin, VersionedModel):
         ordering = ["cluster_id", "-edition"]
         constraints = [
             models.UniqueConstraint(fields=["cluster", "edition"], name="plan_unique_edition_per_cluster"),
-            models.CheckConstraint(condition=Q(grant_amount__gte=0), name="plan_grant_not_negative"),
-            models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=100), name="plan_progress_0_100"),
+            models.CheckConstraint(
+                condition=Q(grant_amount__gte=0), name="plan_grant_not_negative",
+                violation_error_message=_("The grant amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="plan_progress_0_100",
+                violation_error_message=_("Progress is a percentage between 0 and 100."),
+            ),
         ]
         indexes = [models.Index(fields=["status"], name="plan_status_idx")]
 
@@ -146,24 +152,29 @@ class Phase(StatusMixin, VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="phase_unique_order_per_plan"),
             models.UniqueConstraint(
-                fields=["plan"], condition=Q(status="active"), name="phase_one_active_per_plan"
+                fields=["plan"], condition=Q(status="active"), name="phase_one_active_per_plan",
+                violation_error_message=_("Another phase of this plan is already active."),
             ),
             models.CheckConstraint(
                 condition=Q(planned_end__isnull=True) | Q(planned_start__isnull=True)
                 | Q(planned_end__gte=F("planned_start")),
                 name="phase_planned_dates_in_order",
+                violation_error_message=_("The planned end cannot be before the planned start."),
             ),
             models.CheckConstraint(
                 condition=Q(actual_end__isnull=True) | Q(actual_start__isnull=True)
                 | Q(actual_end__gte=F("actual_start")),
                 name="phase_actual_dates_in_order",
+                violation_error_message=_("The actual end cannot be before the actual start."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="skipped") | ~Q(skip_reason=""), name="phase_skip_needs_reason"
+                condition=~Q(status="skipped") | ~Q(skip_reason=""), name="phase_skip_needs_reason",
+                violation_error_message=_("A skipped phase needs a reason."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="completed") | Q(outcome_agreement__isnull=False),
                 name="phase_completed_needs_agreement",
+                violation_error_message=_("A completed phase needs the adopted agreement that closed it."),
             ),
         ]
 

@@ -6,6 +6,7 @@ so every row has its own "create" event with its initial values.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -40,6 +41,14 @@ def _create_default_phases(plan: Plan, actor: Actor) -> None:
         create_with_history(Phase(plan=plan, order=order, kind=kind, title=str(title)), actor=actor)
 
 
+def _check_grant(values: dict[str, Any]) -> None:
+    amount = values.get("grant_amount")
+    if amount is not None and Decimal(amount) < 0:
+        raise ValidationFailed(
+            _("The grant amount cannot be negative."), errors={"grant_amount": [_("Cannot be negative.")]}
+        )
+
+
 def _next_edition(cluster: Cluster) -> int:
     last = Plan.objects.filter(cluster=cluster).aggregate(m=Max("edition"))["m"]
     return (last or 0) + 1
@@ -52,10 +61,9 @@ def plan_create(
 ) -> Plan:
     """A new draft plan (next edition number in the cluster) with the 8 default phases."""
     cluster = lock(Cluster, cluster_id)  # serialises edition numbers per cluster
-    plan = Plan(
-        cluster=cluster, title=title, vision=vision, edition=_next_edition(cluster),
-        **only_fields(fields, PLAN_FIELDS - {"title", "vision"}),
-    )
+    fields = only_fields(fields, PLAN_FIELDS - {"title", "vision"})
+    _check_grant(fields)
+    plan = Plan(cluster=cluster, title=title, vision=vision, edition=_next_edition(cluster), **fields)
     create_with_history(plan, actor=actor)
     if with_default_phases:
         _create_default_phases(plan, actor)
@@ -70,7 +78,9 @@ def plan_update(
     plan = lock(Plan, plan_id)
     if plan.status not in Plan.OPEN_STATUSES:
         raise RuleViolation(_("A closed or cancelled plan cannot be edited."))
-    update_with_history(plan, actor=actor, values=only_fields(values, PLAN_FIELDS), expected_version=expected_version)
+    values = only_fields(values, PLAN_FIELDS)
+    _check_grant(values)
+    update_with_history(plan, actor=actor, values=values, expected_version=expected_version)
     return plan
 
 

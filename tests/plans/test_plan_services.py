@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.utils.functional import Promise
 
 from plans.errors import Conflict, IllegalTransition, RuleViolation, StaleVersion, ValidationFailed
 from plans.models import Agreement, Cluster, HistoryEvent, Phase, Plan
-from plans.services.history import Actor
+from plans.services.history import Actor, validate
 from plans.services.plans import (
     DEFAULT_PHASES,
     plan_create,
@@ -166,3 +167,22 @@ def test_messages_and_default_titles_are_lazy_translations(cluster: Cluster, act
         plan_transition(plan_id=plan_create(cluster_id=cluster.pk, actor=actor, title="x").pk,
                         to=Plan.Status.CANCELLED, actor=actor)
     assert isinstance(exc.value.message, Promise)
+
+
+def test_negative_grant_is_a_field_error(cluster: Cluster, plan: Plan, actor: Actor) -> None:
+    with NewEvents() as spy:
+        with pytest.raises(ValidationFailed) as exc:
+            plan_update(plan_id=plan.pk, actor=actor, values={"grant_amount": Decimal("-1")})
+        assert list(exc.value.errors) == ["grant_amount"]
+        with pytest.raises(ValidationFailed):
+            plan_create(cluster_id=cluster.pk, actor=actor, title="x", grant_amount=Decimal("-0.01"))
+    assert spy.events == []
+    plan_update(plan_id=plan.pk, actor=actor, values={"grant_amount": Decimal("1185000.00")})
+
+
+def test_constraint_messages_are_readable(plan: Plan) -> None:
+    phase = plan.phases.get(order=1)
+    phase.status = Phase.Status.SKIPPED
+    with pytest.raises(ValidationFailed) as exc:
+        validate(phase)
+    assert exc.value.errors == {"__all__": ["A skipped phase needs a reason."]}
