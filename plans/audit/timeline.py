@@ -45,8 +45,15 @@ def parse_instant(value: str | None, name: str, *, end_of_day: bool = False) -> 
             % {"value": value[:60]},
             errors={name: [_("Enter a date and time in ISO 8601 format.")]},
         ) from exc
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        parsed.astimezone(dt.UTC)  # stored in UTC: a moment beyond year 1-9999 there is no moment
+    except (OverflowError, ValueError) as exc:
+        raise ValidationFailed(
+            _("“%(value)s” is out of range.") % {"value": value[:60]},
+            errors={name: [_("Enter a date and time between the years 1 and 9999.")]},
+        ) from exc
     return parsed
 
 
@@ -69,7 +76,10 @@ def filter_events(qs: QuerySet[HistoryEvent], params: Any) -> QuerySet[HistoryEv
         qs = qs.filter(occurred_at__lte=until)
     actor = (params.get("actor") or "").strip()
     if actor:
-        qs = qs.filter(actor_id=int(actor)) if actor.isdigit() else qs.filter(actor_label=actor)
+        if actor.isdigit():
+            qs = qs.filter(actor_id=int(actor)) if int(actor) < 2**63 else qs.none()
+        else:
+            qs = qs.filter(actor_label=actor)
     for name in ("object_type", "action"):
         values = [v.strip().lower() for v in (params.get(name) or "").split(",") if v.strip()]
         if values:

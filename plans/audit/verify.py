@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -53,7 +54,10 @@ def event_row_content(row: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
 def raw_rows(qs: QuerySet[HistoryEvent], columns: tuple[str, ...], chunk_size: int) -> Iterator[tuple[Any, ...]]:
     """Stream the queryset's rows from a server-side cursor without the ORM's per-row
     converters (about a third faster on a million events); event_row_content normalises."""
-    sql, params = qs.values_list(*columns).query.sql_with_params()
+    try:
+        sql, params = qs.values_list(*columns).query.sql_with_params()
+    except EmptyResultSet:  # e.g. an id beyond the column's range: nothing can match
+        return
     connection = connections[qs.db]
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)

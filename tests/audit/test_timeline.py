@@ -173,3 +173,23 @@ def test_export_of_a_tampered_row_fails_offline(
 def test_export_rejects_unknown_formats(plan: Plan, auditor: Any, client_for: Callable[..., Any]) -> None:
     response = client_for(auditor).get(url(plan, "export/"), {"format": "xml"})
     assert response.status_code == 400 and "format" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("params", [
+    {"actor": "9" * 30}, {"object_type": "x" * 500}, {"since": "0001-01-01T00:00:00+14:00"},
+    {"until": "9999-12-31T23:59:59-14:00"}, {"since": "2012-09-20T08:30:00\x00"}, {"page_size": "0"},
+    {"cursor": "bm9wZQ=="},
+])
+def test_odd_filter_values_never_fail_the_server(
+    plan: Plan, auditor: Any, client_for: Callable[..., Any], params: dict[str, str],
+) -> None:
+    response = client_for(auditor).get(url(plan), params)
+    assert response.status_code in (200, 400, 404), response.content[:300]
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "1,,2"])
+def test_odd_chain_values_on_verify_never_fail_the_server(
+    auditor: Any, client_for: Callable[..., Any], value: str,
+) -> None:
+    response = client_for(auditor).get("/api/v1/audit/verify/", {"chain": value})
+    assert response.status_code in (200, 400), response.content[:300]
