@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from plans.access import access_for
 from plans.errors import ValidationFailed
-from plans.models import Plan, Role
+from plans.models import Cluster, HistoryEvent, Plan, Role
 
 from . import asof, export, timeline
 from .seal import seal_outside_writes
@@ -142,14 +142,34 @@ class PlanHistoryView(ListAPIView):
         return self.get_paginated_response([timeline.event_as_dict(e) for e in page or []])
 
 
-class PlanHistoryExportView(APIView):
-    """The plan's whole history with hashes, streamed oldest first as CSV or JSON Lines."""
+def _export_format(request: Request) -> str:
+    fmt = (request.query_params.get("format") or "jsonl").lower()
+    if fmt not in export.FORMATS:
+        raise ValidationFailed(
+            _("Unknown export format “%(format)s”: use csv or jsonl.") % {"format": fmt[:20]},
+            errors={"format": [_("Use csv or jsonl.")]},
+        )
+    return fmt
 
+
+def _streamed(qs: Any, fmt: str, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.batched(export.export_lines(qs, fmt)), content_type=export.FORMATS[fmt])
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ExportView(APIView):
     permission_classes = [HistoryPermission]
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # `?format=` names the export format here, not a DRF renderer; errors are JSON.
         return (JSONRenderer(), JSONRenderer.media_type)
+
+
+class PlanHistoryExportView(ExportView):
+    """The plan's whole history with hashes, streamed oldest first as CSV or JSON Lines."""
 
     @extend_schema(
         parameters=[*FILTER_PARAMS, OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "jsonl"])],
@@ -157,19 +177,32 @@ class PlanHistoryExportView(APIView):
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         plan = history_plan(request, pk)
-        fmt = (request.query_params.get("format") or "jsonl").lower()
-        if fmt not in export.FORMATS:
-            raise ValidationFailed(
-                _("Unknown export format “%(format)s”: use csv or jsonl.") % {"format": fmt[:20]},
-                errors={"format": [_("Use csv or jsonl.")]},
-            )
+        fmt = _export_format(request)
         seal_before_reading()
         qs = timeline.filter_events(timeline.plan_events(plan.pk), request.query_params)
-        response = StreamingHttpResponse(export.batched(export.export_lines(qs, fmt)), content_type=export.FORMATS[fmt])
-        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-history-{stamp}.{fmt}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return _streamed(qs, fmt, f"plan-{plan.pk}-history")
+
+
+class ChainExportView(ExportView):
+    """A whole chain (a cluster's; 0 = programme-wide) in position order, for a complete
+    offline check of every link against a published head."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "jsonl"])],
+        responses={200: OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, chain_id: int) -> StreamingHttpResponse:
+        access = access_for(request.user)
+        if chain_id == 0:
+            if not (access.is_admin or access.global_roles & HISTORY_ROLES):
+                raise exceptions.PermissionDenied(_("Only global auditors may export the programme-wide chain."))
+        else:
+            get_object_or_404(Cluster.objects.only("id"), pk=chain_id)
+            check_history_access(request.user, chain_id)
+        fmt = _export_format(request)
+        seal_before_reading()
+        qs = HistoryEvent.objects.filter(chain_id=chain_id).order_by("chain_seq")
+        return _streamed(qs, fmt, f"chain-{chain_id}")
 
 
 class PlanCompareView(APIView):

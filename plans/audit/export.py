@@ -26,7 +26,9 @@ CHUNK_SIZE = 2000
 
 
 def _rows(qs: QuerySet[HistoryEvent]) -> Iterator[dict[str, Any]]:
-    for pk, digest, *rest in raw_rows(qs.order_by("id"), ("id", "hash", *CONTENT_COLUMNS), CHUNK_SIZE):
+    # A plan's export runs in sequence order; a chain's export (already ordered) in position order.
+    ordered = qs if qs.query.order_by else qs.order_by("id")
+    for pk, digest, *rest in raw_rows(ordered, ("id", "hash", *CONTENT_COLUMNS), CHUNK_SIZE):
         row = event_row_content(rest)
         row["sequence"] = pk
         row["hash"] = digest

@@ -147,7 +147,7 @@ def test_export_streams_every_event_with_hashes_and_verifies_offline(
 ) -> None:
     path = read_export(client_for(auditor), plan, fmt, tmp_path)
     verifier = offline_verifier()
-    count, problems = verifier.verify(str(path))
+    count, problems, _chains = verifier.verify(str(path))
     assert count == HistoryEvent.objects.filter(plan_id=plan.pk).count() and problems == []
     if fmt == "jsonl":
         rows = [json.loads(line) for line in path.read_text().splitlines()]
@@ -155,7 +155,7 @@ def test_export_streams_every_event_with_hashes_and_verifies_offline(
         assert {r["sequence"]: r["hash"] for r in rows} == stored
         rows[1]["reason"] = "editado después"
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        count, problems = verifier.verify(str(path))
+        count, problems, _chains = verifier.verify(str(path))
         assert len(problems) == 1 and f"#{rows[1]['sequence']}" in problems[0]
 
 
@@ -166,7 +166,7 @@ def test_export_of_a_tampered_row_fails_offline(
     with as_attacker() as cursor:
         cursor.execute("UPDATE plans_historyevent SET reason = 'x' WHERE id = %s", [target.pk])
     path = read_export(client_for(auditor), plan, "csv", tmp_path)
-    _, problems = offline_verifier().verify(str(path))
+    _, problems, _chains = offline_verifier().verify(str(path))
     assert problems and f"#{target.pk}" in problems[0]
 
 
@@ -193,3 +193,35 @@ def test_odd_chain_values_on_verify_never_fail_the_server(
 ) -> None:
     response = client_for(auditor).get("/api/v1/audit/verify/", {"chain": value})
     assert response.status_code in (200, 400), response.content[:300]
+
+
+def test_a_chain_export_verifies_every_link_offline_against_the_published_head(
+    plan: Plan, history: dict[str, Any], user_with_role: Callable[..., Any], client_for: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    from plans.audit.verify import chain_heads
+
+    auditor = user_with_role("aud", Role.AUDITOR, plan.cluster)
+    response = client_for(auditor).get(f"/api/v1/audit/chains/{plan.cluster_id}/export/", {"format": "csv"})
+    assert response.status_code == 200
+    path = tmp_path / "chain.csv"
+    path.write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    [head] = [h for h in chain_heads() if h.chain_id == plan.cluster_id]
+    anchor = f"{head.chain_id}:{head.chain_seq}:{head.hash}"
+    count, problems, chains = offline_verifier().verify(str(path), [anchor])
+    assert problems == [] and count == head.chain_seq
+    assert chains[plan.cluster_id] == [1, head.chain_seq, head.hash, True]
+    assert offline_verifier().main([str(path), "--anchor", anchor]) == 0
+    _, problems, _ = offline_verifier().verify(str(path), [f"{head.chain_id}:{head.chain_seq}:{'0' * 64}"])
+    assert problems and "anchored" in problems[0]
+
+
+def test_chain_export_access(plan: Plan, user_with_role: Callable[..., Any], client_for: Callable[..., Any]) -> None:
+    def status(user: Any, chain: int) -> int:
+        return int(client_for(user).get(f"/api/v1/audit/chains/{chain}/export/").status_code)
+
+    assert status(user_with_role("stake", Role.STAKEHOLDER, plan.cluster), plan.cluster_id) == 403
+    assert status(user_with_role("aud-other", Role.AUDITOR, make_cluster("otro")), plan.cluster_id) == 404
+    assert status(user_with_role("coord", Role.COORDINATOR, plan.cluster), 0) == 403
+    assert status(user_with_role("aud-all", Role.AUDITOR, None), 0) == 200
+    assert status(user_with_role("aud-all2", Role.AUDITOR, None), 999999) == 404
