@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from notifications.content import compose
+from notifications.content import Content, compose
 from notifications.ics import forum_invitation
 from notifications.models import Delivery, NotificationProfile
 
@@ -17,24 +17,38 @@ from notifications.models import Delivery, NotificationProfile
 def unsubscribe_url(delivery: Delivery) -> str:
     if not delivery.stakeholder_id:
         return ""
-    token = NotificationProfile.objects.filter(stakeholder_id=delivery.stakeholder_id).values_list(
-        "unsubscribe_token", flat=True
-    ).first()
+    profile = getattr(delivery.stakeholder, "notification_profile", None) if delivery.stakeholder else None
+    token = profile.unsubscribe_token if profile is not None else NotificationProfile.objects.filter(
+        stakeholder_id=delivery.stakeholder_id).values_list("unsubscribe_token", flat=True).first()
     return f"{settings.SITE_URL}/unsubscribe/{token}" if token else ""
 
 
-def render(delivery: Delivery) -> EmailMultiAlternatives:
-    """Build the message; its Message-ID is chosen here and stored before sending."""
+def content_key(delivery: Delivery, language: str) -> tuple[object, ...]:
+    """Deliveries with the same key say the same thing (only the recipient differs)."""
+    return (delivery.kind, delivery.event_id, delivery.object_id, delivery.pk if delivery.kind == "digest" else None,
+            delivery.payload.get("days"), language, delivery.time_zone)
+
+
+def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | None = None) -> EmailMultiAlternatives:
+    """Build the message; its Message-ID is chosen here and stored before sending.
+
+    `contents` caches what was composed for earlier deliveries of the same batch.
+    """
     language = delivery.language if delivery.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(delivery.time_zone or settings.TIME_ZONE):
-        content = compose(delivery)
+        key = content_key(delivery, language)
+        content = contents.get(key) if contents is not None else None
+        if content is None:
+            content = compose(delivery)
+            if contents is not None:
+                contents[key] = content
         context = {
             "content": content, "cluster": delivery.cluster, "language": language,
             "unsubscribe_url": unsubscribe_url(delivery), "site_url": settings.SITE_URL,
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
-    message_id = make_msgid(idstring=f"d{delivery.pk}.{delivery.attempts}", domain="pmc-tracker")
+    message_id = delivery.message_id or make_msgid(idstring=f"d{delivery.pk}", domain="pmc-tracker")
     headers = {
         "Message-ID": message_id,
         "Content-Language": language,

@@ -11,10 +11,11 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
-from notifications.kinds import NOTIFYING_OBJECT_TYPES, kind_of_event
+from notifications.kinds import NOTIFYING_OBJECT_TYPES, Kind, kind_of_event
 from notifications.models import Delivery, DigestEntry, DispatchRecord, Frequency
-from plans.models import HistoryEvent
+from plans.models import Forum, HistoryEvent
 from projects.models import Milestone, MilestoneUpdate
 
 from .outbox import build_delivery, insert_deliveries
@@ -48,6 +49,10 @@ def dispatch_event(*, event_id: int) -> list[int]:
     if event.object_type == "plans.stakeholder" and event.action == "create" and event.object_id:
         ensure_profiles(stakeholder_ids=[event.object_id])
     kind = kind_of_event(event.object_type, event.action, event.changes or {})
+    if kind in (Kind.FORUM_SCHEDULED, Kind.FORUM_RESCHEDULED) and Forum.objects.filter(
+        pk=event.object_id or 0, starts_at__lt=timezone.now()
+    ).exists():
+        kind = None  # no invitation to a forum already past (e.g. history being entered afterwards)
     if kind is None or not event.chain_id:
         DispatchRecord.objects.bulk_create([DispatchRecord(event_id=event_id)], ignore_conflicts=True)
         return []
@@ -60,13 +65,15 @@ def dispatch_event(*, event_id: int) -> list[int]:
     )
     immediate = [r for r in recipients if r.frequency == Frequency.IMMEDIATE]
     digest = [r for r in recipients if r.frequency != Frequency.IMMEDIATE]
-    ids = insert_deliveries(
-        build_delivery(
+    insert_deliveries(
+        (build_delivery(
             occurrence=f"event:{event_id}", recipient=r, kind=kind, cluster_id=cluster_id, plan_id=event.plan_id,
             event_id=event_id, object_type=event.object_type, object_id=event.object_id,
         )
-        for r in immediate
+         for r in immediate),
+        precheck=False, return_ids=False,  # the DispatchRecord check above: the keys are new (a race is safe)
     )
+    ids = pending_of_event(event_id)  # one indexed query instead of looking the keys up
     DigestEntry.objects.bulk_create(
         [
             DigestEntry(stakeholder_id=r.stakeholder_id or 0, event_id=event_id, kind=kind, frequency=r.frequency)

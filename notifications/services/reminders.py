@@ -131,6 +131,11 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
     coordinator_cache: dict[int, list[Recipient]] = {}
     new: list[Delivery] = []
 
+    def coordinators_of(cluster_id: int) -> list[Recipient]:
+        if cluster_id not in coordinator_cache:
+            coordinator_cache[cluster_id] = coordinators(cluster_id)
+        return coordinator_cache[cluster_id]
+
     def add(kind: str, mid: int, label: str, person: Recipient, at: dt.datetime, days: int, due: dt.date,
             cluster_id: int, plan_id: int) -> None:
         new.append(build_delivery(
@@ -144,12 +149,12 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
         if sid and email and active:
             people = [Recipient(email=email, language=language, time_zone=person_tz, stakeholder_id=sid)]
         else:
-            people = coordinator_cache.setdefault(cluster_id, coordinators(cluster_id))
+            people = coordinators_of(cluster_id)
         for person in people:
             for kind, days, label, at in milestone_occurrences(due, policy, now, zone(person.time_zone or cluster_tz)):
                 add(kind, mid, label, person, at, days, due, cluster_id, plan_id)
         # Escalation: once per due date, to the coordinators, from N days overdue on.
-        for person in coordinator_cache.setdefault(cluster_id, coordinators(cluster_id)):
+        for person in coordinators_of(cluster_id):
             passed = list(due_days(now, zone(person.time_zone or cluster_tz)))
             if passed and (passed[-1][0] - due).days >= policy.escalate_after_days:
                 day, at = passed[-1]

@@ -20,6 +20,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import Q
 
 from notifications.backends import AmbiguousSendError
+from notifications.content import Content
 from notifications.models import Delivery
 from notifications.rendering import render
 
@@ -61,24 +62,39 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
     result = BatchResult()
     conn = connection or get_connection()
     opened = False
+    # One read for the batch; each row is still claimed on its own just before its message goes out.
+    rows = Delivery.objects.select_related("cluster", "stakeholder__notification_profile").in_bulk(delivery_ids)
+    contents: dict[tuple[object, ...], Content] = {}  # recipients of one event share its content
+    just_sent: int | None = None  # marked sent by the next claim's statement (one round trip per message)
+
+    def flush() -> None:
+        nonlocal just_sent
+        if just_sent is not None:
+            outbox.advance(sent_id=just_sent)
+            just_sent = None
+
     try:
         for index, delivery_id in enumerate(delivery_ids):
-            if not outbox.claim(delivery_id):
-                continue  # sent, being sent, or handled by a duplicate task
-            delivery = Delivery.objects.select_related("cluster", "stakeholder__notification_profile").get(
-                pk=delivery_id
+            delivery = rows.get(delivery_id)
+            message_id = outbox.new_message_id(delivery_id)
+            claimed = outbox.advance(
+                sent_id=just_sent, claim_id=delivery_id if delivery else None, message_id=message_id
             )
+            just_sent = None
+            if delivery is None or not claimed:
+                continue  # gone, sent, being sent, or handled by a duplicate task
+            delivery.attempts += 1
+            delivery.message_id = message_id
             reason = suppression_reason(delivery)
             if reason:
                 outbox.mark_final(delivery_id, status=Delivery.Status.SUPPRESSED, error=reason)
                 continue
             try:
-                message = render(delivery)
+                message = render(delivery, contents=contents)
             except Exception as exc:  # a bug or a vanished object: retrying will not help
                 logger.exception("rendering delivery %s failed", delivery_id)
                 outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"rendering failed: {exc!r}")
                 continue
-            Delivery.objects.filter(pk=delivery_id).update(message_id=message.extra_headers["Message-ID"])
             try:
                 if not opened:
                     conn.open()
@@ -105,9 +121,10 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                 opened = False
                 break
             else:
-                outbox.mark_sent(delivery_id, message_id=message.extra_headers["Message-ID"])
+                just_sent = delivery_id
                 result.sent.append(delivery_id)
     finally:
+        flush()
         if opened:
             _reset(conn)
     return result

@@ -69,3 +69,13 @@ def build_world(*, slug: str = "lacteo") -> World:
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+def spanish_subject() -> str:
+    """The completion subject as a Spanish reader gets it (whatever the catalogue says)."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("es"):
+        text = gettext("Milestone completed: %(title)s") % {"title": "Muestreo de tambos"}
+    return f"[Clúster Lácteo de Tucumán] {text}"

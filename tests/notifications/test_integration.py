@@ -30,7 +30,7 @@ from plans.services.forums import forum_schedule
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory, StakeholderFactory
 
-from .conftest import World, build_world
+from .conftest import World, build_world, spanish_subject
 from .realparts import (
     Handler,
     children_of,
@@ -95,7 +95,7 @@ def test_a_completion_arrives_as_a_real_email_in_each_language(place: World, smt
     spanish, english = by_to[place.ana.email], by_to[place.bob.email]
     assert spanish["Content-Language"] == "es" and english["Content-Language"] == "en"
     assert spanish["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert str(spanish["Subject"]).strip() == "[Clúster Lácteo de Tucumán] Milestone completed: Muestreo de tambos"
+    assert str(spanish["Subject"]).strip() == spanish_subject()
     text = spanish.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = spanish.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert "Informe final" in text and '<html lang="es">' in html and "Plan de mastitis" in html

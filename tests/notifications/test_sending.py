@@ -22,7 +22,7 @@ from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory
 
-from .conftest import World
+from .conftest import World, spanish_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_message_is_multipart_in_the_recipient_language_with_one_click_unsubscri
     sending.send_batch(completion_deliveries(world))
     by_to = {m.to[0]: m for m in mail.outbox}
     spanish = by_to[world.ana.email]
-    assert spanish.subject == "[Clúster Lácteo de Tucumán] Milestone completed: Muestreo de tambos"
+    assert spanish.subject == spanish_subject()
     assert "20 de noviembre de 2026" in spanish.body
     html, mime = spanish.alternatives[0]  # type: ignore[attr-defined]
     assert mime == "text/html" and '<html lang="es">' in html and "Plan de mastitis" in html
