@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Delivery, DispatchRecord, NotificationProfile, ReminderPolicy, Subscription
 from notifications.services import outbox
+from notifications.services.subscriptions import calendar_token_rotate
+from plans.models import Source
+from plans.services.history import Actor
 
 
 @admin.register(Subscription)
@@ -37,6 +40,14 @@ class NotificationProfileAdmin(admin.ModelAdmin):
     list_filter = ["notify_own_changes"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
     readonly_fields = ["stakeholder", "unsubscribe_token", "calendar_token", "created_at"]
+    actions = ["new_calendar_link"]
+
+    @admin.action(description=_("Revoke the calendar link (issue a new one)"))
+    def new_calendar_link(self, request: HttpRequest, queryset: QuerySet[NotificationProfile]) -> None:
+        actor = Actor(user=request.user, source=Source.ADMIN)  # type: ignore[arg-type]
+        for profile in queryset:
+            calendar_token_rotate(stakeholder_id=profile.stakeholder_id, actor=actor)
+        self.message_user(request, _("New calendar links issued."), messages.SUCCESS)
 
 
 @admin.register(Delivery)
