@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from plans.access import READ_ROLES, WRITE_ROLES, Access, access_for
-from plans.errors import DomainError, PermissionDeniedError
+from plans.errors import DomainError, PermissionDeniedError, ValidationFailed
 from plans.models import Source
 from plans.services.history import Actor
 
@@ -37,6 +37,18 @@ def errors_as(**fields: str) -> Iterator[None]:
     except DomainError as exc:
         exc.errors = {fields.get(name, name): errs for name, errs in exc.errors.items()}
         raise
+
+
+def pk_of(value: Any) -> int | None:
+    return value.pk if value is not None else None
+
+
+def required_value(form: forms.BaseForm, name: str) -> Any:
+    """A form value a status change needs, or the domain's error naming the field."""
+    value = form.cleaned_data.get(name)
+    if value in (None, ""):
+        raise ValidationFailed(_("This field is required for the change."), errors={name: [_("Required.")]})
+    return value
 
 
 def admin_actor(request: HttpRequest) -> Actor:
