@@ -68,9 +68,13 @@ def history_plan(request: Request, pk: int) -> Plan:
 
 
 def seal_before_reading() -> None:
-    """Just-in-time sealing: changes caught at the database appear before the history is read."""
+    """Just-in-time sealing: changes caught at the database appear before the history is read.
+
+    Bounded per request (10,000 changes); a mass update beyond that is left to the periodic
+    task and `seal_history`, which run the same code.
+    """
     if connection.vendor == "postgresql":
-        seal_outside_writes()
+        seal_outside_writes(batch_size=1000, max_batches=10)
 
 
 def _instant(request: Request, name: str, *, required: bool = True) -> Any:

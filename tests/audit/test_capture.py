@@ -93,3 +93,26 @@ def test_sealed_changes_show_in_the_timeline_marked_outside_the_application(
     assert newest["changes"] == [
         {"field": "title", "label": "title", "old": "PMC lácteo", "new": "Renombrado por SQL"}
     ]
+
+
+def test_a_projects_row_changed_by_sql_lands_in_its_plans_timeline_via_the_command(plan: Plan) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from projects.models import Milestone
+    from tests.factories import MilestoneFactory
+
+    with transaction.atomic():
+        from plans.services.history import declare_application_write
+
+        declare_application_write()  # arranged rows: not an outside write
+        milestone = MilestoneFactory.create(project__plan=plan, title="Estudio de mercado")
+    assert pending_count() == 0
+    Milestone.objects.filter(pk=milestone.pk).update(title="Estudio de mercado (SQL)", weight=3)
+    out = StringIO()
+    call_command("seal_history", stdout=out)
+    assert out.getvalue().startswith("1 change")
+    [event] = outside_events(plan)
+    assert event.object_type == "projects.milestone" and event.chain_id == plan.cluster_id
+    assert event.changes == {"title": ["Estudio de mercado", "Estudio de mercado (SQL)"], "weight": [1, 3]}
