@@ -24,8 +24,9 @@ def _lock_agreement(agreement_id: int) -> tuple[Agreement, Plan]:
 
 @transaction.atomic
 def agreement_create(
-    *, plan_id: int, actor: Actor, title: str, subject: str, text: str = "", rule: str = Agreement.Rule.CONSENT,
-    quorum_percent: int = 50, forum_id: int | None = None, phase_id: int | None = None,
+    *, plan_id: int, actor: Actor, title: str, subject: str = Agreement.Subject.OTHER, text: str = "",
+    rule: str = Agreement.Rule.CONSENT, quorum_percent: int = 50, forum_id: int | None = None,
+    phase_id: int | None = None,
 ) -> Agreement:
     """Open an agreement of the plan. Under forum_consensus the forum is its evidence, so required.
 
@@ -81,7 +82,8 @@ def position_record(
     recorded_by = None
     if stakeholder_id is not None:
         recorded_by = related(Stakeholder, stakeholder_id, "stakeholder")
-        if recorded_by.cluster_id != plan.cluster_id or recorded_by.organization_id not in (None, organization.pk):
+        # A person records only their own organization's position; coordinators pass no stakeholder.
+        if recorded_by.cluster_id != plan.cluster_id or recorded_by.organization_id != organization.pk:
             raise ValidationFailed(
                 _("%(name)s cannot record a position for %(organization)s."),
                 errors={"stakeholder": [_("Not a person of that organization.")]},

@@ -97,10 +97,12 @@ def test_positions_only_from_members_of_the_plans_cluster(plan: Plan, actor: Act
             position_record(agreement_id=agreement.pk, organization_id=member.pk, position="maybe", actor=actor)
         stranger = StakeholderFactory.create(cluster=plan.cluster, organization=OrganizationFactory.create(
             cluster=plan.cluster))
-        with pytest.raises(ValidationFailed) as exc:
-            position_record(agreement_id=agreement.pk, organization_id=member.pk, position="agree", actor=actor,
-                            stakeholder_id=stranger.pk)
-        assert "stakeholder" in exc.value.errors
+        loose = StakeholderFactory.create(cluster=plan.cluster, organization=None)
+        for person in (stranger, loose):
+            with pytest.raises(ValidationFailed) as exc:
+                position_record(agreement_id=agreement.pk, organization_id=member.pk, position="agree", actor=actor,
+                                stakeholder_id=person.pk)
+            assert "stakeholder" in exc.value.errors
     assert spy.events == []
 
 
