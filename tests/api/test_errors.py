@@ -188,3 +188,11 @@ def test_nul_characters_are_refused_never_a_500(world: World) -> None:
     response = client.patch(f"/api/v1/plans/{plan.pk}/", {"title": "PMC\x00"}, format="json")
     assert response.status_code == 400
     assert "title" in response.json()["errors"]
+
+
+def test_forum_moments_far_from_our_era_are_400(world: World) -> None:
+    response = world.client("coordinator").post("/api/v1/forums/", {
+        "phase": world.own["phase"].pk, "title": "Foro", "starts_at": "1656-02-06T14:25:21-03:00",
+    }, format="json")
+    assert response.status_code == 400
+    assert "starts_at" in response.json()["errors"]

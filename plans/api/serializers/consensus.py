@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,8 @@ from config.api_base import ScopedPrimaryKeyRelatedField
 from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Position, Stakeholder
 
 from .clusters import ReadOnlyModelSerializer
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class ForumSerializer(ReadOnlyModelSerializer):
@@ -24,10 +27,25 @@ class ForumSerializer(ReadOnlyModelSerializer):
         ]
 
 
+def plausible_moment(value: dt.datetime | None) -> dt.datetime | None:
+    """Forums happen in our era: far dates are typos, and before 1900 time zones had odd offsets."""
+    if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
+        raise serializers.ValidationError(
+            _("Give a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return value
+
+
 class ForumUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Forum
         fields = ["title", "starts_at", "ends_at", "venue", "address", "organizer", "agenda"]
+
+    def validate_starts_at(self, value: dt.datetime) -> dt.datetime | None:
+        return plausible_moment(value)
+
+    def validate_ends_at(self, value: dt.datetime | None) -> dt.datetime | None:
+        return plausible_moment(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
@@ -49,8 +67,8 @@ class HoldSerializer(serializers.Serializer):
 
 
 class AttendanceSerializer(ReadOnlyModelSerializer):
-    organization_name = serializers.CharField(source="organization.name", read_only=True, default=None)
-    stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True, default=None)
+    organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
+    stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = ForumAttendance
@@ -93,7 +111,7 @@ class AgreementCreateSerializer(serializers.ModelSerializer):
 
 class PositionSerializer(ReadOnlyModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    recorded_by_name = serializers.CharField(source="recorded_by.name", read_only=True, default=None)
+    recorded_by_name = serializers.CharField(source="recorded_by.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Position
