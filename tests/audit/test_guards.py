@@ -91,3 +91,20 @@ def test_the_admin_offers_no_way_to_change_history(plan: Plan, rf: Any) -> None:
     assert not model_admin.has_change_permission(request, event)
     assert not model_admin.has_delete_permission(request, event)
     assert not model_admin.get_actions(request).get("delete_selected")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_history_is_guarded_and_a_flush_still_wipes_the_database() -> None:
+    """Transactional tests end with `flush`: on SQLite a DELETE the guards would refuse."""
+    from .helpers import make_cluster, make_plan
+
+    plan = make_plan(make_cluster("committed"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        first_event(plan).delete()
+    from django.core.management import call_command
+
+    call_command("flush", verbosity=0, interactive=False)
+    assert not HistoryEvent.objects.exists() and not HistoryChainHead.objects.exists()
+    make_plan(make_cluster("after-flush"))  # the guards are back and appending works
+    with pytest.raises(DatabaseError), transaction.atomic():
+        HistoryEvent.objects.all().delete()
