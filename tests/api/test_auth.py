@@ -132,3 +132,18 @@ def test_anonymous_requests_get_401_with_the_token_challenge(world: World) -> No
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
     assert response.json()["type"] == "not_authenticated"
+
+
+def test_me_lists_roles_per_cluster_and_global_ones(world: World) -> None:
+    from plans.models import Role
+    from tests.factories import RoleAssignmentFactory
+
+    auditor = world.users["global_auditor"]
+    RoleAssignmentFactory.create(user=auditor, cluster=world.other.cluster, role=Role.COORDINATOR)
+    me = world.client("global_auditor").get("/api/v1/me/").json()
+    assert me["is_programme_admin"] is False
+    assert sorted(me["roles"], key=lambda r: r["cluster"] or 0) == [
+        {"cluster": None, "cluster_name": None, "roles": ["auditor"]},
+        {"cluster": world.other.cluster.pk, "cluster_name": "Cluster other", "roles": ["coordinator"]},
+    ]
+    assert world.client("admin").get("/api/v1/me/").json()["is_programme_admin"] is True
