@@ -239,3 +239,23 @@ def test_nested_writes_check_if_match_against_the_project(world: World) -> None:
                            HTTP_IF_MATCH='"7"')
     assert response.status_code == 412
     assert not project.beneficiary_links.exists() and not project.funding_lines.exists() and events() == 0
+
+
+def test_filters_keep_no_state_between_requests(world: World) -> None:
+    project = ProjectFactory.create(plan=world.plan_a)
+    late = MilestoneFactory.create(project=project, due_date=dt.date(2012, 1, 1))
+    done = MilestoneFactory.create(project=project, status="completed", completed_on=dt.date(2012, 2, 1))
+    open_ = MilestoneFactory.create(project=project)
+    client = world.client("coordinator")
+
+    def ids(query: str) -> set[int]:
+        response = client.get(f"/api/v1/milestones/?{query}")
+        assert response.status_code == 200, response.content
+        return {m["id"] for m in response.json()["results"]}
+
+    assert client.get("/api/v1/milestones/?overdue=perhaps&status=bogus").status_code == 400
+    assert ids("overdue=true") == {late.pk}
+    assert ids("status=completed&status=pending") == {done.pk, late.pk, open_.pk}
+    assert ids("overdue=false&status=pending") == {open_.pk}
+    assert ids(f"project={project.pk}&due_before=2012-01-31") == {late.pk}
+    assert ids("") == {late.pk, done.pk, open_.pk}
