@@ -42,7 +42,8 @@ def today(days: int = 0) -> str:
 @dataclass(frozen=True)
 class Case:
     kind: str
-    target: str | None = None  # world object whose pk fills the route's `pk`
+    target: str | None = None  # world object whose pk fills the route's `pk` (or `pk_kwarg`)
+    pk_kwarg: str = "pk"
     ok: int = 200
     body: Body | None = None
     kwargs: Callable[[Side], dict[str, Any]] | None = None
@@ -208,6 +209,7 @@ TABLE: dict[tuple[str, str], Case] = {
         "plan", readers=OVERSIGHT, query=lambda s: {"from": "2012-01-01T00:00:00Z"}
     ),
     ("audit-verify", "GET"): Case("global_read", readers=OVERSIGHT),
+    ("audit-chain-export", "GET"): read("cluster", readers=OVERSIGHT, pk_kwarg="chain_id"),
     # --- notifications
     ("subscription-list", "GET"): listing("subscription"),
     ("subscription-list", "POST"): create(

@@ -69,7 +69,7 @@ def _url(world: World, name: str, case: Case, scope: str) -> str:
     if case.extra.get("user"):
         kwargs["pk"] = world.users[case.extra["user"]].pk
     elif case.target and case.kind != "list":
-        kwargs["pk"] = side[case.target].pk
+        kwargs[case.pk_kwarg] = side[case.target].pk
     if case.kwargs:
         kwargs.update(case.kwargs(side))
     return reverse(name, kwargs=kwargs)
