@@ -25,11 +25,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from notifications.kinds import Kind
-from notifications.models import Delivery, ReminderPolicy
+from notifications.models import ReminderPolicy
 from plans.models import Forum
 from projects.models import Milestone
 
-from .outbox import build_delivery, insert_deliveries
+from .outbox import NewDelivery, build_delivery, insert_deliveries
 from .recipients import Recipient, coordinators, subscribers
 
 SEND_AT = dt.time(7, 0)
@@ -129,7 +129,7 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
         "responsible__email", "responsible__language", "responsible__time_zone", "responsible__is_active",
     )
     coordinator_cache: dict[int, list[Recipient]] = {}
-    new: list[Delivery] = []
+    new: list[NewDelivery] = []
 
     def coordinators_of(cluster_id: int) -> list[Recipient]:
         if cluster_id not in coordinator_cache:
@@ -171,7 +171,7 @@ def forum_reminders(*, now: dt.datetime) -> list[int]:
     forums = Forum.objects.filter(
         status=Forum.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=horizon)
     ).select_related("plan")
-    new: list[Delivery] = []
+    new: list[NewDelivery] = []
     for forum in forums:
         days_before = policies.get(forum.plan_id, DEFAULT_POLICY).forum_reminder_days
         for person in subscribers(cluster_id=forum.plan.cluster_id, plan_id=forum.plan_id, project_id=None,
