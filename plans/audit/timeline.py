@@ -76,7 +76,7 @@ def filter_events(qs: QuerySet[HistoryEvent], params: Any) -> QuerySet[HistoryEv
         qs = qs.filter(occurred_at__lte=until)
     actor = (params.get("actor") or "").strip()
     if actor:
-        if actor.isdigit():
+        if actor.isascii() and actor.isdigit():
             qs = qs.filter(actor_id=int(actor)) if int(actor) < 2**63 else qs.none()
         else:
             qs = qs.filter(actor_label=actor)
