@@ -22,7 +22,8 @@ How a view is meant to look (thin: parse -> one service or selector -> serialize
 What is here:
 
 - `ErrorSerializer`: the one error body `{"type", "detail", "errors"}` (documented for every
-  operation by `AutoSchema`, which also documents `If-Match` on writes to one object).
+  operation by `AutoSchema`, which also documents `If-Match` on writes to one object); both
+  live in config.api_schema and are re-exported here.
 - `actor_from_request(request)` -> `Actor(user, Source.API)`: every API change records it.
 - `ClusterRolePermission`: anonymous -> 401; reads need a read role in the object's cluster;
   writes need the coordinator role there (or programme admin). Auditors, and anyone without
@@ -53,13 +54,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes
 from rest_framework import exceptions, generics, mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api_schema import AutoSchema, ErrorSerializer
 from plans.access import READ_ROLES, WRITE_ROLES, access_for, scope_q
 from plans.errors import StaleVersion
 from plans.models import Role, Source
@@ -89,32 +89,6 @@ __all__ = [
     "cluster_id_of",
     "parse_if_match",
 ]
-
-
-# --- Errors -------------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error response (400, 401, 403, 404, 409, 412, 429)."""
-
-    type = serializers.CharField(help_text="Stable machine-readable code, e.g. `stale_version`.")
-    detail = serializers.CharField(help_text="Human-readable message in the request language.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, not Serializer.errors
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Field name -> messages; empty when the error concerns no field.",
-    )
-
-
-ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "Bad input (validation_error).",
-    401: "Not authenticated.",
-    403: "Authenticated but not allowed.",
-    404: "Not found, or outside the clusters the user may see.",
-    409: "Illegal state change or conflicting data.",
-    412: "If-Match does not match the current version.",
-    415: "The body is not JSON.",
-    429: "Throttled or locked out.",
-}
 
 
 # --- Actor and cluster lookup ---------------------------------------------------------------
@@ -332,51 +306,3 @@ class ClusterScopedViewSet(
     viewsets.GenericViewSet,
 ):
     """List + retrieve from a scoped selector; subclasses add create/update/actions via services."""
-
-
-# --- Schema ---------------------------------------------------------------------------------------
-
-
-class AutoSchema(SpectacularAutoSchema):
-    """Documents the shared error body for every operation and `If-Match` on object writes.
-
-    A view's `input_serializers[action]` is the documented request body unless the view says
-    otherwise with `@extend_schema(request=...)`.
-    """
-
-    def get_request_serializer(self) -> Any:
-        inputs = getattr(self.view, "input_serializers", None) or {}
-        action = getattr(self.view, "action", None)
-        if self.method in ("POST", "PUT", "PATCH") and action in inputs:
-            return inputs[action]
-        return super().get_request_serializer()
-
-    def _error_codes(self) -> list[int]:
-        codes = [401, 403, 429]
-        if self.method != "GET" or "{" in self.path:
-            codes.append(404)
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
-            codes += [400, 409, 412, 415]
-        elif self.get_filter_backends() or self._get_paginator():
-            codes.append(400)  # bad filter values
-        return codes
-
-    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        if direction == "response":
-            for code in sorted(self._error_codes()):
-                if str(code) not in responses:
-                    responses[str(code)] = self._get_response_for_code(ErrorSerializer, str(code))
-                    responses[str(code)]["description"] = ERROR_DESCRIPTIONS[code]
-        return responses
-
-    def get_override_parameters(self) -> list[Any]:
-        params = list(super().get_override_parameters())
-        if self.method in ("PUT", "PATCH", "POST", "DELETE") and "{" in self.path:
-            params.append(
-                OpenApiParameter(
-                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-                    description='The ETag (`"<version>"`) the change is based on; 412 if stale.',
-                )
-            )
-        return params
