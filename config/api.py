@@ -13,6 +13,7 @@ from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -58,6 +59,24 @@ def lockout_response(
         return original_response  # already rendered by the token view
     body = {"type": LockedOut.default_code, "detail": str(LockedOut.default_detail), "errors": {}}
     return JsonResponse(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+
+
+def _error_json(status_code: int, type_: str, detail: str) -> JsonResponse:
+    return JsonResponse({"type": type_, "detail": detail, "errors": {}}, status=status_code)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: an unknown /api/ URL answers with the API's error body, not an HTML page."""
+    if request.path.startswith("/api/"):
+        return _error_json(status.HTTP_404_NOT_FOUND, "not_found", _("Not found."))
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the same body for an unexpected failure under /api/."""
+    if request.path.startswith("/api/"):
+        return _error_json(status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", _("A server error occurred."))
+    return defaults.server_error(request)
 
 
 def _stringify(errors: Any) -> dict[str, list[str]]:

@@ -8,3 +8,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("notifications.urls")),
 ]
+
+# Errors under /api/ keep the API's JSON error body (config/api.py).
+handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"

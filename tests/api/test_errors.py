@@ -196,3 +196,26 @@ def test_forum_moments_far_from_our_era_are_400(world: World) -> None:
     }, format="json")
     assert response.status_code == 400
     assert "starts_at" in response.json()["errors"]
+
+
+def test_unknown_api_urls_answer_with_the_error_body(world: World) -> None:
+    response = world.client("coordinator").get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+    assert set(response.json()) == SHAPE
+    english = world.client("coordinator").get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"] == "Not found."
+
+
+def test_unexpected_failures_under_the_api_keep_the_error_body(world: World, monkeypatch: Any) -> None:
+    from plans.api.views.plans import PlanViewSet
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(PlanViewSet, "list", boom)
+    client = world.client("coordinator")
+    client.raise_request_exception = False
+    response = client.get("/api/v1/plans/")
+    assert response.status_code == 500
+    assert response.json() == {"type": "server_error", "detail": response.json()["detail"], "errors": {}}
