@@ -48,7 +48,9 @@ def parse_instant(value: str | None, name: str, *, end_of_day: bool = False) -> 
     try:
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
-        parsed.astimezone(dt.UTC)  # stored in UTC: a moment beyond year 1-9999 there is no moment
+        # Queried in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts, and a
+        # moment outside years 1-9999 in UTC does not exist.
+        parsed = parsed.astimezone(dt.UTC)
     except (OverflowError, ValueError) as exc:
         raise ValidationFailed(
             _("“%(value)s” is out of range.") % {"value": value[:60]},
