@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db.models import Q
 
 from notifications.backends import AmbiguousSendError
 from notifications.content import Content
@@ -136,6 +135,3 @@ def _reset(conn: BaseEmailBackend) -> None:
     except Exception:  # closing a broken connection may fail too
         logger.debug("closing the mail connection failed", exc_info=True)
 
-
-def still_pending(ids: list[int]) -> list[int]:
-    return list(Delivery.objects.filter(Q(pk__in=ids), status=Delivery.Status.PENDING).values_list("pk", flat=True))
