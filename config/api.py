@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,9 +117,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return error_response(400, "validation_error", _("The data is not valid."), messages)
-    if isinstance(exc, DataError):  # a value the database cannot store (out of range, NUL in text)
-        return error_response(400, "validation_error", _("The data is not valid."))
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, DataError | IntegrityError):
+        # The failed statement poisons an enclosing transaction (ATOMIC_REQUESTS, tests): roll it back.
+        if transaction.get_connection().in_atomic_block:
+            transaction.set_rollback(True)
+        if isinstance(exc, DataError):  # a value the database cannot store (out of range, NUL in text)
+            return error_response(400, "validation_error", _("The data is not valid."))
         return error_response(409, "conflict", _("The change conflicts with existing data."))
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()

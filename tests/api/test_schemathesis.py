@@ -19,7 +19,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from knox.models import AuthToken
@@ -31,7 +31,7 @@ from tests.api.conftest import Side, World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-EXAMPLES_PER_OPERATION = 5
+EXAMPLES_PER_OPERATION = 10
 # First path segment -> world object whose id replaces `{id}`; body fields -> world object.
 PATH_OBJECTS = {
     "plans": "plan", "clusters": "cluster", "organizations": "organization", "stakeholders": "stakeholder",
@@ -87,11 +87,17 @@ schema = load_schema()
 def test_api_never_fails_and_always_matches_its_schema(case: Any, world: World, coordinator_token: str) -> None:
     headers = {"Authorization": f"Token {coordinator_token}"}
     checks = [not_a_server_error, response_schema_conformance]
-    case.call_and_validate(headers=headers, checks=checks)
     generated_id = (case.path_parameters or {}).get("id")
+    # Each call in a savepoint: every case meets the same rows, and a statement the database
+    # refused (mapped to a 4xx) cannot leave the test's transaction aborted for the next one.
+    with transaction.atomic():
+        case.call_and_validate(headers=headers, checks=checks)
+        transaction.set_rollback(True)
     side = world.side("other" if isinstance(generated_id, int) and generated_id % 7 == 0 else "own")
     if point_at_real_rows(case, side):
-        case.call_and_validate(headers=headers, checks=checks)
+        with transaction.atomic():
+            case.call_and_validate(headers=headers, checks=checks)
+            transaction.set_rollback(True)
 
 
 def point_at_real_rows(case: Any, side: Side) -> bool:
