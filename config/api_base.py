@@ -42,6 +42,10 @@ What is here:
   `check_cluster_write`, `run_service`, `service_response`, `update_with`.
 - `ScopedPrimaryKeyRelatedField`: a related id that only resolves inside the user's visible
   clusters (another cluster's id is "does not exist", 400 — no probing).
+- `IsProgrammeAdmin` (superusers only, 403 for others) and `parse_if_match(header)`.
+
+Every route under /api/v1/ needs a row in tests/api/matrix.py (who gets 2xx/401/403/404);
+tests/api/test_role_matrix.py fails for a route without one.
 """
 
 from __future__ import annotations
