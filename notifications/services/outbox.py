@@ -104,7 +104,7 @@ def _insert_ignoring_conflicts(rows: list[NewDelivery]) -> None:
                     Delivery.Status.PENDING, 0, "", "", False, now, now,
                 ]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608 - no user input
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608  # nosec B608 - no user input
                 "ON CONFLICT (dedup_key) DO NOTHING",
                 params,
             )
@@ -117,7 +117,7 @@ def _insert_postgresql(connection: Any, rows: list[NewDelivery]) -> None:
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in NEW_COLUMNS)
     sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608 - table and columns from the model
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608  # nosec B608 - names from the model
         "SELECT k, kind, 'email', ev, sh, us, em, lang, tz, cl, pl, ot, oi, sf, pa::jsonb, "
         "'pending', 0, '', '', false, %s, %s "
         "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], "
@@ -196,7 +196,7 @@ def advance(*, sent_id: int | None = None, claim_id: int | None = None, message_
     sent, claim_ = sent_id or -1, claim_id or -1
     table = Delivery._meta.db_table
     sql = (
-        f"UPDATE {table} SET "  # noqa: S608 - table name from the model; values are parameters
+        f"UPDATE {table} SET "  # noqa: S608  # nosec B608 - values are parameters
         "status = CASE WHEN id = %s THEN 'sending' ELSE 'sent' END, "
         "attempts = CASE WHEN id = %s THEN attempts + 1 ELSE attempts END, "
         "claimed_at = CASE WHEN id = %s THEN %s ELSE claimed_at END, "
