@@ -99,7 +99,7 @@ def test_a_completion_arrives_as_a_real_email_in_each_language(place: World, smt
     text = spanish.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = spanish.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert "Informe final" in text and '<html lang="es">' in html and "Plan de mastitis" in html
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    wait_for(lambda: set(Delivery.objects.values_list("status", flat=True)) == {"sent"}, what="rows marked sent")
 
 
 def test_forum_invitation_ics_survives_the_trip(place: World, smtp: Any, worker: None) -> None:
@@ -125,7 +125,7 @@ def test_smtp_refusing_then_recovering_delivers_each_message_exactly_once(
     complete(place)
     wait_for(lambda: len(handler.received) == 2, timeout=30, what="delivery after the server recovers")
     assert handler.refused == 3 and handler.recipients() == sorted([place.ana.email, place.bob.email])
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    wait_for(lambda: set(Delivery.objects.values_list("status", flat=True)) == {"sent"}, what="rows marked sent")
     assert max(Delivery.objects.values_list("attempts", flat=True)) >= 2
     run_outbox_sweep(timezone.now() + dt.timedelta(minutes=5))  # nothing left to recover
     assert len(handler.received) == 2
