@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("pmc_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# plans.audit is a package inside an app, which autodiscovery does not walk.
+app.autodiscover_tasks(["plans.audit"])
 
 
 def _sweep_seconds() -> float:
@@ -28,4 +30,6 @@ app.conf.beat_schedule = {
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": _sweep_seconds()},
     # Milestone due-soon / overdue / escalation, forum reminders, digests ("what is due now?").
     "notifications-sweep-reminders": {"task": "notifications.sweep_reminders", "schedule": _sweep_seconds()},
+    # Writes caught at the database (outside the services) are sealed into the hash chain.
+    "audit-seal-outside-writes": {"task": "plans.audit.seal_outside_writes", "schedule": 300.0},
 }

@@ -299,6 +299,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
         "processed_folder": str(_broker_folder / "processed"),
+        "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
         "polling_interval": 0.2,  # the default (1 s) lets a worker take one message per second
     }

@@ -17,6 +17,8 @@ OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 
 def subscription_list(*, user: Any) -> QuerySet[Subscription]:
     """Own subscriptions (a stakeholder's login) plus those of clusters the user coordinates or audits."""
+    if not getattr(user, "is_authenticated", False):
+        return Subscription.objects.none()
     access = access_for(user)
     qs = Subscription.objects.select_related("stakeholder").order_by("pk")
     clusters = access.cluster_ids(OVERSIGHT_ROLES)

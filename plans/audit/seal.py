@@ -85,7 +85,7 @@ def pending_count() -> int:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [CAPTURE_TABLE])
         if not cursor.fetchone()[0]:
             return 0
-        cursor.execute(f"SELECT count(*) FROM {CAPTURE_TABLE}")  # noqa: S608 - constant name
+        cursor.execute(f"SELECT count(*) FROM {CAPTURE_TABLE}")  # noqa: S608  # nosec B608 - constant table name
         return int(cursor.fetchone()[0])
 
 
@@ -97,7 +97,7 @@ def has_pending() -> bool:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [CAPTURE_TABLE])
         if not cursor.fetchone()[0]:
             return False
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {CAPTURE_TABLE})")  # noqa: S608 - constant name
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {CAPTURE_TABLE})")  # noqa: S608  # nosec B608 - constant table name
         return bool(cursor.fetchone()[0])
 
 
@@ -113,7 +113,7 @@ def seal_outside_writes(*, batch_size: int = 1000, max_batches: int = 1000) -> i
                 # SKIP LOCKED: two sealers never seal the same change twice.
                 cursor.execute(
                     f"SELECT id, captured_at, txid, db_user, application_name, table_name, op, row_id, "  # noqa: S608
-                    f"old_row::text, new_row::text FROM {CAPTURE_TABLE} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    f"old_row::text, new_row::text FROM {CAPTURE_TABLE} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",  # nosec B608
                     [batch_size],
                 )
                 rows = cursor.fetchall()
@@ -122,7 +122,7 @@ def seal_outside_writes(*, batch_size: int = 1000, max_batches: int = 1000) -> i
             for row in rows:
                 _seal_one(models_by_table, *row)
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {CAPTURE_TABLE} WHERE id = ANY(%s)", [[r[0] for r in rows]])  # noqa: S608
+                cursor.execute(f"DELETE FROM {CAPTURE_TABLE} WHERE id = ANY(%s)", [[r[0] for r in rows]])  # noqa: S608  # nosec B608
             sealed += len(rows)
         if len(rows) < batch_size:
             break
