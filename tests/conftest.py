@@ -37,3 +37,12 @@ def on_postgres(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 __all__ = ["postgres_answers", "require"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages():  # type: ignore[no-untyped-def]
+    """Domain messages are asserted in English; tests of Spanish override the language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
