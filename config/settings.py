@@ -104,6 +104,8 @@ if env.str("TEST_DB_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Opt in now to Django 6's https default for URL form fields (evidence links).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
