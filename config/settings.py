@@ -297,6 +297,9 @@ if NOTIFICATIONS_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_folder = Path(CELERY_BROKER_FOLDER)
+    # kombu does not create its folders; any process that publishes (web, a command) needs them.
+    for _sub in ("queue", "processed"):
+        (_broker_folder / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),

@@ -14,5 +14,6 @@ def on_event_committed(sender: Any, event_id: int, **kwargs: Any) -> None:
 
     try:
         dispatch_event.delay(event_id)
-    except Exception:
-        logger.warning("could not enqueue dispatch of event %s; the sweep will pick it up", event_id, exc_info=True)
+    except Exception as exc:
+        # One line, not a traceback: a bulk load with the broker down would print hundreds.
+        logger.warning("could not enqueue dispatch of event %s (%s); the sweep will pick it up", event_id, exc)
