@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from plans.access import access_for
 from plans.errors import ValidationFailed
-from plans.models import Cluster, HistoryEvent, Plan, Role
+from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan, Role
 
 from . import asof, export, timeline
 from .seal import seal_outside_writes
@@ -250,11 +250,27 @@ class AuditVerifyView(APIView):
         chain_ids = None if allowed is None else sorted(allowed)
         wanted = (request.query_params.get("chain") or "").strip()
         if wanted:
-            try:
-                requested = {int(part) for part in wanted.split(",") if part.strip()}
-            except ValueError as exc:
-                raise ValidationFailed(
-                    _("“chain” is a comma-separated list of chain ids."), errors={"chain": [_("Enter integers.")]}
-                ) from exc
-            chain_ids = sorted(requested if allowed is None else requested & allowed)
+            requested = _chain_ids(wanted)
+            # Unknown chains and chains outside the user's scope look alike: 404 (no probing).
+            known = {0} | set(Cluster.objects.filter(pk__in=requested).values_list("pk", flat=True))
+            known |= set(HistoryChainHead.objects.filter(chain_id__in=requested).values_list("chain_id", flat=True))
+            if any(c not in known or (allowed is not None and c not in allowed) for c in requested):
+                raise Http404
+            chain_ids = sorted(requested)
         return Response(verify_chains(chain_ids).as_dict())
+
+
+MAX_CHAIN_ID = 2**63 - 1  # the chain column is a 64-bit integer
+
+
+def _chain_ids(text: str) -> set[int]:
+    """The ids of `?chain=`: non-negative integers in the column's range, or 400."""
+    try:
+        requested = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        requested = set()
+    if not requested or any(not 0 <= c <= MAX_CHAIN_ID for c in requested):
+        raise ValidationFailed(
+            _("“chain” is a comma-separated list of chain ids."), errors={"chain": [_("Enter integers.")]}
+        )
+    return requested

@@ -202,5 +202,19 @@ def test_api_verify_can_check_some_chains_only_within_scope(
     body = everywhere.get(url, {"chain": str(other.pk)}).json()
     assert [c["chain_id"] for c in body["chains"]] == [other.pk] and body["events_checked"] == 1
     local = client_for(user_with_role("aud-local", Role.AUDITOR, cluster))
-    assert local.get(url, {"chain": f"{cluster.pk},{other.pk}"}).json()["events_checked"] == len(events)
+    assert local.get(url, {"chain": str(cluster.pk)}).json()["events_checked"] == len(events)
     assert local.get(url, {"chain": "x"}).status_code == 400
+
+
+def test_api_verify_answers_404_for_unknown_or_out_of_scope_chains(
+    events: list[HistoryEvent], cluster: Cluster, user_with_role: Callable[..., Any], client_for: Callable[..., Any],
+) -> None:
+    other = make_cluster("otro")
+    url = "/api/v1/audit/verify/"
+    local = client_for(user_with_role("aud-local", Role.AUDITOR, cluster))
+    # Another cluster's chain, the programme-wide chain and a chain that does not exist look alike.
+    for chain in (f"{cluster.pk},{other.pk}", str(other.pk), "0", "999999"):
+        assert local.get(url, {"chain": chain}).status_code == 404, chain
+    everywhere = client_for(user_with_role("aud-global", Role.AUDITOR, None))
+    assert everywhere.get(url, {"chain": "999999"}).status_code == 404
+    assert everywhere.get(url, {"chain": "0"}).status_code == 200
