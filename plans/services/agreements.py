@@ -13,7 +13,7 @@ from plans.errors import IllegalTransition, RuleViolation, ValidationFailed
 from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
 
 from .common import ensure_member, ensure_plan_open, related
-from .history import Actor, create_with_history, lock, transition, update_with_history
+from .history import Actor, check_version, create_with_history, lock, transition, update_with_history
 
 
 def _lock_agreement(agreement_id: int) -> tuple[Agreement, Plan]:
@@ -134,6 +134,7 @@ def agreement_close(*, agreement_id: int, actor: Actor, expected_version: int | 
     """Decide an open agreement under its rule; store the outcome, the tally and when."""
     agreement, plan = _lock_agreement(agreement_id)
     ensure_plan_open(plan)
+    check_version(agreement, expected_version)
     if agreement.status != Agreement.Status.OPEN:
         raise IllegalTransition(_("The agreement is already %(status)s; it cannot be decided again."),
                                 status=agreement.get_status_display())

@@ -18,7 +18,16 @@ from plans.errors import RuleViolation, ValidationFailed
 from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Stakeholder
 
 from .common import ensure_aware, ensure_member, ensure_plan_open, only_fields, related
-from .history import Actor, create_with_history, delete_with_history, lock, transition, update_with_history
+from .history import (
+    Actor,
+    check_version,
+    create_with_history,
+    delete_with_history,
+    ensure_transition_allowed,
+    lock,
+    transition,
+    update_with_history,
+)
 
 FORUM_FIELDS = frozenset({"title", "starts_at", "ends_at", "venue", "address", "organizer", "agenda"})
 TIME_FIELDS = frozenset({"starts_at", "ends_at"})
@@ -73,6 +82,7 @@ def forum_update(
     Any change invitees' calendars must show (time, place, title) raises `sequence`.
     """
     forum, _plan = _lock_forum(forum_id)
+    check_version(forum, expected_version)
     values = only_fields(values, FORUM_FIELDS)
     if forum.status != Forum.Status.SCHEDULED:
         raise RuleViolation(_("Only a scheduled forum can be edited; this one is %(status)s."),
@@ -91,6 +101,8 @@ def forum_update(
 def forum_hold(*, forum_id: int, minutes: str, actor: Actor, expected_version: int | None = None) -> Forum:
     """Record that the forum took place, with its minutes (acta)."""
     forum, _plan = _lock_forum(forum_id)
+    check_version(forum, expected_version)
+    ensure_transition_allowed(forum, Forum.Status.HELD)
     if not (minutes or "").strip():
         raise ValidationFailed(_("The minutes of the forum are required."), errors={"minutes": [_("Required.")]})
     if forum.status == Forum.Status.SCHEDULED and forum.starts_at > timezone.now():

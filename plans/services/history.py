@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import IllegalTransition, StaleVersion, ValidationFailed
@@ -296,6 +297,39 @@ def delete_with_history(instance: models.Model, *, actor: Actor, reason: str = "
     return event
 
 
+def ensure_transition_allowed(instance: models.Model, to: str) -> None:
+    """Refuse a move the model's TRANSITIONS map lacks (IllegalTransition, 409).
+
+    Services call it (after check_version) before their own state rules, so an impossible
+    move is reported as such rather than as the rule of some other move.
+    """
+    current = instance.status  # type: ignore[attr-defined]
+    allowed = instance.allowed_targets(current)  # type: ignore[attr-defined]
+    if to in allowed:
+        return
+    labels = dict(instance._meta.get_field("status").flatchoices)  # type: ignore[union-attr]
+
+    def label(value: str) -> Any:
+        return labels.get(value, value)
+
+    raise IllegalTransition(
+        _("%(object)s cannot move from “%(from)s” to “%(to)s”. Allowed: %(allowed)s."),
+        object=instance._meta.verbose_name,
+        **{
+            "from": label(current), "to": label(to),
+            # Joined when rendered, so the labels come out in the reader's language.
+            "allowed": _lazy_join([label(v) for v in allowed]),
+        },
+    )
+
+
+def _join(labels: list[Any]) -> str:
+    return ", ".join(str(label) for label in labels) or "—"
+
+
+_lazy_join = lazy(_join, str)
+
+
 def transition(
     instance: M, *, to: str, actor: Actor, reason: str = "", extra: dict[str, Any] | None = None,
     expected_version: int | None = None, context: dict[str, Any] | None = None, action: str = "transition",
@@ -305,14 +339,7 @@ def transition(
     `action` names the event when the move has its own verb (milestone_complete: "complete").
     """
     check_version(instance, expected_version)
-    current = instance.status  # type: ignore[attr-defined]
-    allowed = instance.allowed_targets(current)  # type: ignore[attr-defined]
-    if to not in allowed:
-        raise IllegalTransition(
-            _("%(object)s cannot move from “%(from)s” to “%(to)s”. Allowed: %(allowed)s."),
-            object=instance._meta.verbose_name,
-            **{"from": current, "to": to, "allowed": ", ".join(allowed) or "—"},
-        )
+    ensure_transition_allowed(instance, to)
     event = update_with_history(
         instance, actor=actor, values={"status": to, **(extra or {})}, action=action,
         reason=reason, context=context,

@@ -18,7 +18,15 @@ from plans.errors import RuleViolation, ValidationFailed
 from plans.models import Agreement, Phase, Plan
 
 from .common import ensure_plan_open, only_fields, related, require_reason
-from .history import Actor, create_with_history, lock, transition, update_with_history
+from .history import (
+    Actor,
+    check_version,
+    create_with_history,
+    ensure_transition_allowed,
+    lock,
+    transition,
+    update_with_history,
+)
 
 PHASE_FIELDS = frozenset({"kind", "title", "description", "planned_start", "planned_end", "order"})
 DONE = (Phase.Status.COMPLETED, Phase.Status.SKIPPED)
@@ -99,6 +107,8 @@ def phase_update(
 def phase_start(*, phase_id: int, actor: Actor, expected_version: int | None = None) -> Phase:
     """Make the phase the active one: every earlier phase must be completed or skipped."""
     phase, plan = _lock_phase_and_plan(phase_id)
+    check_version(phase, expected_version)
+    ensure_transition_allowed(phase, Phase.Status.ACTIVE)
     if phase.status == Phase.Status.PENDING:
         active = Phase.objects.filter(plan=plan, status=Phase.Status.ACTIVE).first()
         if active is not None:
@@ -121,6 +131,8 @@ def phase_start(*, phase_id: int, actor: Actor, expected_version: int | None = N
 def phase_complete(*, phase_id: int, agreement_id: int, actor: Actor, expected_version: int | None = None) -> Phase:
     """Close the active phase with an adopted agreement of the same plan as its outcome."""
     phase, plan = _lock_phase_and_plan(phase_id)
+    check_version(phase, expected_version)
+    ensure_transition_allowed(phase, Phase.Status.COMPLETED)
     agreement = related(Agreement, agreement_id, "agreement")
     if agreement.plan_id != plan.pk:
         raise ValidationFailed(

@@ -18,7 +18,16 @@ from plans.errors import Conflict, RuleViolation, ValidationFailed
 from plans.models import Agreement, Cluster, Phase, Plan, StrategicLine
 
 from .common import ensure_plan_open, only_fields, require_reason
-from .history import Actor, create_with_history, delete_with_history, lock, transition, update_with_history
+from .history import (
+    Actor,
+    check_version,
+    create_with_history,
+    delete_with_history,
+    ensure_transition_allowed,
+    lock,
+    transition,
+    update_with_history,
+)
 
 # The consensus steps of domain.md, in order; a coordinator edits them per plan.
 DEFAULT_PHASES: tuple[tuple[str, Any], ...] = (
@@ -76,6 +85,7 @@ def plan_update(
 ) -> Plan:
     """Edit the plan's content; status moves go through plan_transition."""
     plan = lock(Plan, plan_id)
+    check_version(plan, expected_version)
     if plan.status not in Plan.OPEN_STATUSES:
         raise RuleViolation(_("A closed or cancelled plan cannot be edited."))
     values = only_fields(values, PLAN_FIELDS)
@@ -94,6 +104,9 @@ def plan_transition(
     coordinator makes each move explicitly, so each has its own event and reason.
     """
     plan = lock(Plan, plan_id)
+    # A stale copy (412) and an impossible move (409) are reported before any rule of the move.
+    check_version(plan, expected_version)
+    ensure_transition_allowed(plan, to)
     extra: dict[str, Any] = {}
     if to == Plan.Status.APPROVED:
         validated = Phase.objects.filter(

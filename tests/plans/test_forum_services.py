@@ -204,3 +204,13 @@ def test_a_forum_of_a_cancelled_plan_can_still_be_cancelled_but_not_moved(
     with NewEvents() as spy:
         forum_cancel(forum_id=forum.pk, actor=actor, reason="El plan se canceló")
     assert spy.one().changes["status"] == ["scheduled", "cancelled"]
+
+
+def test_a_stale_version_is_reported_before_the_status_rules(forum: Forum, actor: Actor) -> None:
+    from plans.errors import StaleVersion
+
+    Forum.objects.filter(pk=forum.pk).update(status=Forum.Status.HELD, minutes="acta")
+    with pytest.raises(StaleVersion):  # not "only a scheduled forum can be edited"
+        forum_update(forum_id=forum.pk, actor=actor, values={"title": "x"}, expected_version=forum.version + 3)
+    with pytest.raises(IllegalTransition):  # held -> held is not a move, whatever the minutes
+        forum_hold(forum_id=forum.pk, minutes="", actor=actor)

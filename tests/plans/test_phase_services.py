@@ -177,3 +177,17 @@ def test_phases_of_a_cancelled_plan_do_not_move(plan: Plan, actor: Actor) -> Non
     with NewEvents() as spy, pytest.raises(RuleViolation):
         phase_start(phase_id=phase_of(plan, 1).pk, actor=actor)
     assert spy.events == []
+
+
+def test_phase_start_reports_a_stale_version_or_an_impossible_move_before_its_order_rules(
+    plan: Plan, actor: Actor,
+) -> None:
+    from plans.errors import StaleVersion
+
+    first, second = phase_of(plan, 1), phase_of(plan, 2)
+    with pytest.raises(StaleVersion):  # not "phases go in order"
+        phase_start(phase_id=second.pk, actor=actor, expected_version=second.version + 2)
+    Phase.objects.filter(pk=second.pk).update(status=Phase.Status.SKIPPED, skip_reason="no aplica")
+    with pytest.raises(IllegalTransition):
+        phase_start(phase_id=second.pk, actor=actor)
+    assert Phase.objects.get(pk=first.pk).status == Phase.Status.PENDING

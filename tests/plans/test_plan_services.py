@@ -186,3 +186,35 @@ def test_constraint_messages_are_readable(plan: Plan) -> None:
     with pytest.raises(ValidationFailed) as exc:
         validate(phase)
     assert exc.value.errors == {"__all__": ["A skipped phase needs a reason."]}
+
+
+def test_an_impossible_move_is_an_illegal_transition_before_any_rule(plan: Plan, actor: Actor) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.FORMULATION)
+    # Approval's own rule (validation phase) must not hide that formulation -> approved is not a move.
+    with NewEvents() as spy, pytest.raises(IllegalTransition):
+        plan_transition(plan_id=plan.pk, to=Plan.Status.APPROVED, actor=actor)
+    assert spy.events == []
+
+
+def test_a_stale_version_is_reported_before_the_rules_of_the_move(plan: Plan, actor: Actor) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.VALIDATED)
+    with pytest.raises(StaleVersion):  # not the approval rule's RuleViolation
+        plan_transition(plan_id=plan.pk, to=Plan.Status.APPROVED, actor=actor, expected_version=plan.version + 5)
+    with pytest.raises(StaleVersion):  # nor the missing-reason ValidationFailed
+        plan_transition(plan_id=plan.pk, to=Plan.Status.CANCELLED, actor=actor, expected_version=plan.version + 5)
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.CLOSED)
+    with pytest.raises(StaleVersion):  # not "a closed plan cannot be edited"
+        plan_update(plan_id=plan.pk, actor=actor, values={"title": "x"}, expected_version=plan.version + 5)
+
+
+def test_an_illegal_transition_names_the_statuses_by_their_labels(plan: Plan, actor: Actor) -> None:
+    from django.utils import translation
+
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.APPROVED)
+    with pytest.raises(IllegalTransition) as caught:
+        plan_transition(plan_id=plan.pk, to=Plan.Status.CLOSED, actor=actor)
+    message = str(caught.value)
+    assert "“approved”" in message and "“closed”" in message and "in execution, cancelled" in message
+    assert "in_execution" not in message
+    with translation.override("es"):  # rendered lazily, in the reader's language
+        assert "en ejecución" in str(caught.value.message % caught.value.params)
