@@ -155,6 +155,6 @@ def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_cli
         url, {"action": "start_execution_action", "_selected_action": [dairy.project.pk]}, follow=True
     )
     [message] = error_messages(response)
-    assert "idea" in message and "in_execution" in message
+    assert "idea" in message and "“in execution”" in message  # the status label, not its code
     dairy.project.refresh_from_db()
     assert dairy.project.status == "idea" and events_after(before) == []
