@@ -44,7 +44,10 @@ class Cluster(VersionedModel):
 class KeyFigure(VersionedModel):
     """A named quantity describing the cluster, e.g. raw milk 75,000 l/day."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="key_figures")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="key_figures",
+        verbose_name=_("cluster"),
+    )
     name = models.CharField(_("name"), max_length=200)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=60)
@@ -88,7 +91,10 @@ class Organization(VersionedModel):
         COMMERCIALISATION = "commercialisation", _("commercialisation")
         OTHER = "other", _("other")
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="organizations")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, related_name="organizations",
+        verbose_name=_("cluster"),
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     membership = models.CharField(_("membership"), max_length=16, choices=Membership.choices, default=Membership.FULL)
@@ -116,17 +122,22 @@ class Organization(VersionedModel):
 class Stakeholder(VersionedModel):
     """A person kept informed (interesado); many never log in and only receive email."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="stakeholders")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, related_name="stakeholders",
+        verbose_name=_("cluster"),
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
     organization = models.ForeignKey(
-        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders"
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders",
+        verbose_name=_("organization"),
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ES)
     time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
     is_active = models.BooleanField(_("active"), default=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakeholders",
+        verbose_name=_("user account"),
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
 
@@ -157,9 +168,13 @@ class RoleAssignment(VersionedModel):
     Programme administrators are superusers: they do everything and need no assignment.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments",
+        verbose_name=_("user"),
+    )
     cluster = models.ForeignKey(
-        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments",
+        verbose_name=_("cluster"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
 

@@ -26,8 +26,8 @@ class Forum(StatusMixin, VersionedModel):
     }
 
     # `plan` repeats phase.plan so lists filter by plan without a join; services keep it in step.
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="forums")
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="forums")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="forums", verbose_name=_("plan"))
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="forums", verbose_name=_("phase"))
     title = models.CharField(_("title"), max_length=250)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
@@ -69,12 +69,14 @@ class Forum(StatusMixin, VersionedModel):
 class ForumAttendance(VersionedModel):
     """One organization or one person present at a forum."""
 
-    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="attendance")
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("forum"))
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances"
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances",
+        verbose_name=_("organization"),
     )
     stakeholder = models.ForeignKey(
-        Stakeholder, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances"
+        Stakeholder, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances",
+        verbose_name=_("stakeholder"),
     )
 
     class Meta:
@@ -135,9 +137,15 @@ class Agreement(StatusMixin, VersionedModel):
         Status.REJECTED: (),
     }
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="agreements")
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements")
-    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("plan"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements",
+        verbose_name=_("phase"),
+    )
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements",
+        verbose_name=_("forum"),
+    )
     title = models.CharField(_("title"), max_length=250)
     text = models.TextField(_("text"), blank=True)
     subject = models.CharField(_("subject"), max_length=32, choices=Subject.choices, default=Subject.OTHER)
@@ -189,12 +197,18 @@ class Position(VersionedModel):
         DISAGREE = "disagree", _("disagree")
         BLOCK = "block", _("block")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="positions")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="positions")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="positions",
+        verbose_name=_("agreement"),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="positions",
+        verbose_name=_("organization"),
+    )
     position = models.CharField(_("position"), max_length=10, choices=Value.choices)
     comment = models.TextField(_("comment"), blank=True)
     recorded_by = models.ForeignKey(
-        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
     )
 
     class Meta:

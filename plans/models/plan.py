@@ -35,7 +35,7 @@ class Plan(StatusMixin, VersionedModel):
         {Status.DRAFT, Status.FORMULATION, Status.VALIDATED, Status.APPROVED, Status.IN_EXECUTION}
     )
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="plans")
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="plans", verbose_name=_("cluster"))
     title = models.CharField(_("title"), max_length=250)
     edition = models.PositiveSmallIntegerField(_("plan version"), default=1)
     previous = models.OneToOneField(
@@ -80,7 +80,7 @@ class Plan(StatusMixin, VersionedModel):
 class StrategicLine(VersionedModel):
     """Eje estratégico: projects hang from one."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_lines")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_lines", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
@@ -129,7 +129,7 @@ class Phase(StatusMixin, VersionedModel):
         Status.SKIPPED: (),
     }
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="phases")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="phases", verbose_name=_("plan"))
     order = models.PositiveSmallIntegerField(_("order"))
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=250)

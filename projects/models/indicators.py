@@ -12,9 +12,9 @@ from .project import Project
 
 
 class Indicator(VersionedModel):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("plan"))
     project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators"
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators", verbose_name=_("project")
     )
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=60)
@@ -44,7 +44,10 @@ class Indicator(VersionedModel):
 
 
 class Measurement(VersionedModel):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="measurements",
+        verbose_name=_("indicator"),
+    )
     measured_on = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
     note = models.CharField(_("note"), max_length=250, blank=True)

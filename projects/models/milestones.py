@@ -31,16 +31,17 @@ class Milestone(StatusMixin, VersionedModel):
     }
     OPEN_STATUSES: ClassVar[tuple[str, ...]] = (Status.PENDING, Status.IN_PROGRESS)
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("project"))
     # Repeats project.plan so plan-wide lists and reminder sweeps need no join.
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("plan"))
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
     due_date = models.DateField(_("due date"))
     baseline_due_date = models.DateField(_("baseline due date"), editable=False)
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
     responsible = models.ForeignKey(
-        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones"
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones",
+        verbose_name=_("responsible"),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
@@ -88,9 +89,13 @@ class Milestone(StatusMixin, VersionedModel):
 class MilestoneUpdate(VersionedModel):
     """A dated progress note (avance) by a stakeholder or coordinator."""
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="updates")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="updates",
+        verbose_name=_("milestone"),
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("author"),
     )
     posted_on = models.DateField(_("date"))
     note = models.TextField(_("note"))

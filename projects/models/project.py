@@ -51,9 +51,10 @@ class Project(StatusMixin, VersionedModel):
         Status.CANCELLED: (),
     }
 
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="projects")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="projects", verbose_name=_("plan"))
     strategic_line = models.ForeignKey(
-        StrategicLine, on_delete=models.PROTECT, null=True, blank=True, related_name="projects"
+        StrategicLine, on_delete=models.PROTECT, null=True, blank=True, related_name="projects",
+        verbose_name=_("strategic line"),
     )
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=250)
@@ -61,11 +62,13 @@ class Project(StatusMixin, VersionedModel):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     good_type = models.CharField(_("kind of good"), max_length=10, choices=GoodType.choices, default=GoodType.PUBLIC)
     executing_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="executed_projects"
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="executed_projects",
+        verbose_name=_("executing organization"),
     )
     executing_body = models.CharField(_("executing body"), max_length=200, blank=True)
     beneficiaries: models.ManyToManyField[Organization, ProjectBeneficiary] = models.ManyToManyField(
-        Organization, through="ProjectBeneficiary", related_name="benefiting_projects", blank=True
+        Organization, through="ProjectBeneficiary", related_name="benefiting_projects", blank=True,
+        verbose_name=_("beneficiaries"),
     )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
@@ -111,8 +114,14 @@ class Project(StatusMixin, VersionedModel):
 
 
 class ProjectBeneficiary(VersionedModel):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="beneficiary_links")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="beneficiary_links")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="beneficiary_links",
+        verbose_name=_("project"),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="beneficiary_links",
+        verbose_name=_("organization"),
+    )
 
     class Meta:
         verbose_name = _("beneficiary")
@@ -141,7 +150,10 @@ class FundingLine(VersionedModel):
         PRIVATE = "private", _("private contribution")
         OTHER = "other", _("other")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding_lines")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="funding_lines",
+        verbose_name=_("project"),
+    )
     source = models.CharField(_("funding source"), max_length=20, choices=Source.choices)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.ARS)
     budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2)
@@ -175,7 +187,10 @@ class FundingLine(VersionedModel):
 class Expenditure(VersionedModel):
     """An amount executed against a funding line; above budget it needs a recorded reason."""
 
-    funding_line = models.ForeignKey(FundingLine, on_delete=models.PROTECT, related_name="expenditures")
+    funding_line = models.ForeignKey(
+        FundingLine, on_delete=models.PROTECT, related_name="expenditures",
+        verbose_name=_("funding line"),
+    )
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     spent_on = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=250, blank=True)
