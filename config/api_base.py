@@ -297,6 +297,14 @@ class ClusterScopedMixin(_ViewBase):
         context = self.get_serializer_context()
         return Response(cls(instance, context=context).data, status=status)
 
+    def paginated(self, queryset: Any, serializer_class: type[serializers.BaseSerializer]) -> Response:
+        """A sub-list of an object (attendance, positions), paginated like every list."""
+        context = self.get_serializer_context()
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(serializer_class(queryset, many=True, context=context).data)
+        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+
     def update_with(self, service: Callable[..., Any], id_kwarg: str, **extra: Any) -> Response:
         """PATCH/PUT: load (404/403), parse (400), call `service(<id_kwarg>=pk, values=...)`."""
         obj = self.get_object()

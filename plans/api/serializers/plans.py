@@ -25,7 +25,9 @@ class PhaseSummarySerializer(serializers.Serializer):
 class PlanSerializer(ReadOnlyModelSerializer):
     cluster_name = serializers.CharField(source="cluster.name", read_only=True)
     current_phase = serializers.SerializerMethodField(help_text="The active phase, or null when none is active.")
-    progress = serializers.FloatField(read_only=True, help_text="0-100, weighted by milestone weights.")
+    progress = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, help_text="0-100, weighted by milestone weights."
+    )
 
     class Meta:
         model = Plan

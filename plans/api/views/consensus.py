@@ -105,13 +105,12 @@ class ForumViewSet(ClusterScopedViewSet):
 
     @extend_schema(methods=["GET"], request=None, responses=s.AttendanceSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.AttendanceWriteSerializer, responses={201: s.AttendanceSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def attendance(self, request: Request, pk: str | None = None) -> Response:
-        """Who attended: `GET` the list, `POST` one organization or one person."""
+        """Who attended: `GET` the list (paginated like every list), `POST` one organization or one person."""
         forum = self.get_object()
         if request.method == "GET":
-            rows = selectors.attendance_list(forum=forum)
-            return Response(s.AttendanceSerializer(rows, many=True).data)
+            return self.paginated(selectors.attendance_list(forum=forum), s.AttendanceSerializer)
         data = self.parse()
         organization, stakeholder = data.get("organization"), data.get("stakeholder")
         row = self.run_service(
@@ -165,12 +164,11 @@ class AgreementViewSet(ClusterScopedViewSet):
         description="Coordinators record any member's position; a stakeholder only their own organization's. "
         "A second position of the same organization replaces the first while the agreement is open.",
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def positions(self, request: Request, pk: str | None = None) -> Response:
         agreement = self.get_object()
         if request.method == "GET":
-            rows = selectors.position_list(agreement=agreement)
-            return Response(s.PositionSerializer(rows, many=True).data)
+            return self.paginated(selectors.position_list(agreement=agreement), s.PositionSerializer)
         data = self.parse()
         organization = data["organization"]
         cluster_id = agreement.plan.cluster_id
