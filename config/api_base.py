@@ -143,8 +143,14 @@ class ClusterRolePermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True  # lists are filtered by the selector; objects are checked below
-        # A write needs the role somewhere; otherwise 403 whatever the id (auditors).
-        return access.cluster_ids(_write_roles(view)) != set()
+        if access.cluster_ids(_write_roles(view)) != set():
+            return True  # the object's own cluster is checked below
+        # No write role anywhere: a create is refused outright (403). A write on an object
+        # answers 404 when the user may not see it (no probing of ids), 403 when they may:
+        # get_object() raises one or the other through has_object_permission.
+        if getattr(view, "detail", False) and hasattr(view, "get_object"):
+            view.get_object()
+        return False
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         access = access_for(request.user)

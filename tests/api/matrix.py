@@ -11,9 +11,9 @@ Kinds:
 - admin: programme administrators only (403 for everyone else);
 - list: a scoped list; the target object must appear exactly for the roles that may see it;
 - read: a detail read; invisible objects are 404 (roles in `denied_readers` get 403 or 404);
-- write / create: coordinators of the object's cluster and admins (plus `writers`); roles
-  without the write role anywhere get 403, a writer from another cluster 404 (create: 400/404,
-  the parent id does not resolve);
+- write / create: coordinators of the object's cluster and admins (plus `writers`); other roles
+  get 403 on objects they may see and 404 on objects they may not (no probing of ids), 403 on
+  creates; a writer from another cluster 404 (create: 400/404, the parent id does not resolve);
 - global_read: not tied to one object (audit verify): `writers`-style role list in `readers`.
 """
 
@@ -261,6 +261,8 @@ def expected(case: Case, role: str, scope: str) -> set[int]:
         return {404} if visible(role, scope, ALL_READERS) is False else {403, 404}
     # write / create
     if role not in case.writers:
+        if case.kind == "write" and not visible(role, scope, case.readers):
+            return {404}  # an object the user may not see is not found, whatever the method
         return {403}
     if scope == "own":
         return {case.ok}
