@@ -15,7 +15,6 @@ from plans.admin_base import (
     pk_of,
     service_action,
 )
-from plans.errors import ValidationFailed
 from plans.models import (
     Agreement,
     Forum,
@@ -24,7 +23,7 @@ from plans.models import (
 )
 from plans.services import agreements as agreement_services
 from plans.services import forums as forum_services
-from plans.services.history import Actor
+from plans.services.history import Actor, ensure_transition_allowed
 
 
 class AttendanceInline(ServiceInline):
@@ -84,7 +83,8 @@ class ForumAdmin(ServiceAdmin):
                 forum_id=obj.pk, actor=actor, reason=form.cleaned_data.get("transition_reason", "")
             )
         else:
-            raise ValidationFailed(_("A forum cannot go back to scheduled."), errors={"status": [_("Not allowed.")]})
+            ensure_transition_allowed(obj, to)  # no move back exists: the one gate refuses it
+            raise NotImplementedError(f"no service moves a forum to {to}")
 
 
 class PositionInline(ServiceInline):

@@ -18,7 +18,6 @@ from plans.admin_base import (
     required_value,
     service_action,
 )
-from plans.errors import ValidationFailed
 from plans.models import (
     Agreement,
     Forum,
@@ -28,7 +27,7 @@ from plans.models import (
 )
 from plans.services import phases as phase_services
 from plans.services import plans as plan_services
-from plans.services.history import Actor
+from plans.services.history import Actor, ensure_transition_allowed
 
 
 class PhaseInline(ServiceInline):
@@ -160,4 +159,5 @@ class PhaseAdmin(ServiceAdmin):
         elif to == Phase.Status.SKIPPED:
             phase_services.phase_skip(phase_id=obj.pk, reason=reason, actor=actor)
         else:
-            raise ValidationFailed(_("A phase cannot go back to pending."), errors={"status": [_("Not allowed.")]})
+            ensure_transition_allowed(obj, to)  # no move back exists: the one gate refuses it
+            raise NotImplementedError(f"no service moves a phase to {to}")

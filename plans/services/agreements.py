@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans import consensus
-from plans.errors import IllegalTransition, RuleViolation, ValidationFailed
+from plans.errors import IllegalTransition, PermissionDeniedError, RuleViolation, ValidationFailed
 from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
 
 from .common import ensure_member, ensure_plan_open, related
@@ -63,9 +63,12 @@ def agreement_create(
 @transaction.atomic
 def position_record(
     *, agreement_id: int, organization_id: int, position: str, actor: Actor, comment: str = "",
-    stakeholder_id: int | None = None,
+    stakeholder_id: int | None = None, member_user_id: int | None = None,
 ) -> Position:
     """Record a member organization's position on an open agreement.
+
+    `member_user_id`: the position is taken by that user as a person of the organization
+    (API stakeholders): refused (403) unless they are one; they become `recorded_by`.
 
     A second position of the same organization replaces the first: one "position" event with
     the old and new values, so both stay in the history.
@@ -80,7 +83,9 @@ def position_record(
     organization = related(Organization, organization_id, "organization")
     ensure_member(organization, plan.cluster_id)
     recorded_by = None
-    if stakeholder_id is not None:
+    if member_user_id is not None:
+        recorded_by = _own_stakeholder(member_user_id, plan.cluster_id, organization)
+    elif stakeholder_id is not None:
         recorded_by = related(Stakeholder, stakeholder_id, "stakeholder")
         # A person records only their own organization's position; coordinators pass no stakeholder.
         if recorded_by.cluster_id != plan.cluster_id or recorded_by.organization_id != organization.pk:
@@ -101,6 +106,17 @@ def position_record(
         values={"position": position, "comment": comment, "recorded_by": recorded_by},
     )
     return existing
+
+
+def _own_stakeholder(user_id: int, cluster_id: int, organization: Organization) -> Stakeholder:
+    """The user's active stakeholder record in that organization: a person records only their
+    own organization's position."""
+    own = Stakeholder.objects.filter(
+        user_id=user_id, cluster_id=cluster_id, organization=organization, is_active=True
+    ).first()
+    if own is None:
+        raise PermissionDeniedError(_("You may record a position only for your own organization."))
+    return own
 
 
 def _consent_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.Outcome:

@@ -224,3 +224,21 @@ def test_database_backs_the_one_row_rules_of_agreements(plan: Plan) -> None:
         Agreement.objects.create(plan=plan, title="x", rule=Agreement.Rule.FORUM_CONSENSUS)
     with pytest.raises(IntegrityError), transaction.atomic():
         Agreement.objects.create(plan=plan, title="x", status=Agreement.Status.ADOPTED)
+
+
+def test_a_member_user_records_positions_only_for_their_own_organization(plan: Plan, actor: Actor) -> None:
+    from plans.errors import PermissionDeniedError
+    from tests.factories import UserFactory
+
+    agreement = new_agreement(plan, actor)
+    own_org, other_org = (OrganizationFactory.create(cluster=plan.cluster) for _ in range(2))
+    user = UserFactory.create(username="socia")
+    person = StakeholderFactory.create(cluster=plan.cluster, organization=own_org, user=user)
+    member = Actor(user=user, source=actor.source)
+    with NewEvents() as spy, pytest.raises(PermissionDeniedError):
+        position_record(agreement_id=agreement.pk, organization_id=other_org.pk, position="block", actor=member,
+                        member_user_id=user.pk)
+    assert spy.events == []
+    position = position_record(agreement_id=agreement.pk, organization_id=own_org.pk, position="agree",
+                               actor=member, member_user_id=user.pk)
+    assert position.recorded_by_id == person.pk

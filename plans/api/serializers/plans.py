@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -123,13 +122,7 @@ class PhaseUpdateSerializer(serializers.ModelSerializer):
         model = Phase
         fields = ["kind", "title", "description", "planned_start", "planned_end", "order"]
         validators: list[Any] = []
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("planned_start", getattr(self.instance, "planned_start", None))
-        end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"planned_end": [_("The end must not be before the start.")]})
-        return attrs
+        # Planned end not before start is the service's rule (phases._check_dates), 400 with errors.
 
 
 class PhaseCreateSerializer(PhaseUpdateSerializer):

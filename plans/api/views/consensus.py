@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import renderers
@@ -170,20 +169,12 @@ class AgreementViewSet(ClusterScopedViewSet):
         if request.method == "GET":
             return self.paginated(selectors.position_list(agreement=agreement), s.PositionSerializer)
         data = self.parse()
-        organization = data["organization"]
-        cluster_id = agreement.plan.cluster_id
-        stakeholder_id = None
-        if not access_for(request.user).can_write(cluster_id):
-            own = selectors.stakeholders_of_user(user=request.user, cluster_id=cluster_id).filter(
-                organization_id=organization.pk
-            ).first()
-            if own is None:
-                message = _("You may record a position only for your own organization.")
-                self.permission_denied(request, message=str(message))
-            stakeholder_id = own.pk
+        # Coordinators record for any member; anyone else as a person of the organization,
+        # which the service checks (403 for another organization).
+        member = None if access_for(request.user).can_write(agreement.plan.cluster_id) else request.user.pk
         position = self.run_service(
-            agreement_services.position_record, agreement_id=agreement.pk, organization_id=organization.pk,
-            position=data["position"], comment=data["comment"], stakeholder_id=stakeholder_id,
+            agreement_services.position_record, agreement_id=agreement.pk, organization_id=data["organization"].pk,
+            position=data["position"], comment=data["comment"], member_user_id=member,
         )
         return self.service_response(position, status=201, serializer_class=s.PositionSerializer)
 
