@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import ValidationFailed
-from plans.models import Cluster
+from plans.models import Cluster, Plan
+from plans.services.common import ensure_plan_open
+from plans.services.history import lock
 
 
 def to_decimal(value: Any, *, field: str, places: int = 2) -> Decimal:
@@ -106,3 +108,15 @@ def normalize_values(
     if errors:
         raise ValidationFailed(_("Some fields cannot be changed here."), errors=errors)
     return result
+
+
+def lock_open_plan(plan_id: int) -> Plan:
+    """Lock the plan and refuse to change anything in it once it is closed or cancelled.
+
+    Locked (not just read) so a plan cannot be cancelled between this check and the write;
+    callers take it after the project's lock and before their history event (the lock order
+    of progress.lock_for_progress: milestone/line -> project -> plan -> chain head).
+    """
+    plan = lock(Plan, plan_id)
+    ensure_plan_open(plan)
+    return plan

@@ -3,6 +3,7 @@
 Money is Decimal with the line's currency (ARS or USD); floats are refused. A line's
 `executed` is the running sum of its expenditures and is only changed here, under a row
 lock on the line, so two concurrent expenditures cannot both read the old total.
+Lines of a project in a closed or cancelled plan no longer change (`lock_open_plan`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from plans.services.history import (
 )
 from projects.models import Expenditure, FundingLine, Project
 
-from .common import normalize_values, refuse_future, to_date, to_decimal
+from .common import lock_open_plan, normalize_values, refuse_future, to_date, to_decimal
 
 EDITABLE = frozenset({"source", "currency", "budget", "description"})
 HINTS = {
@@ -55,11 +56,21 @@ def _check_source_currency_free(line: FundingLine) -> None:
         )
 
 
+def _lock_open_plan_of(line: FundingLine) -> None:
+    # Lock order line -> project -> plan, as milestones take milestone -> project -> plan.
+    project = lock(Project, line.project_id, queryset=Project.objects.only("id", "plan_id"))
+    lock_open_plan(project.plan_id)
+
+
 @transaction.atomic
 def funding_line_create(
-    *, project_id: int, actor: Actor, source: str, currency: str, budget: Any, description: str = ""
+    *, project_id: int, actor: Actor, source: str, currency: str, budget: Any, description: str = "",
+    expected_version: int | None = None,
 ) -> FundingLine:
+    """Add a line; `expected_version` is the project's (If-Match on the nested route)."""
     project = lock(Project, project_id)
+    check_version(project, expected_version)
+    lock_open_plan(project.plan_id)
     line = FundingLine(project=project, source=source, currency=currency, budget=_budget(budget),
                        description=description)
     _check_source_currency_free(line)
@@ -75,6 +86,7 @@ def funding_line_update(
     the currency is fixed once money has been spent in it."""
     line = lock(FundingLine, funding_line_id)
     check_version(line, expected_version)
+    _lock_open_plan_of(line)
     clean = normalize_values(values, editable=EDITABLE, hints=HINTS)
     if "budget" in clean:
         clean["budget"] = _budget(clean["budget"])
@@ -109,6 +121,7 @@ def expenditure_record(
     same change twice (and let a reader count the money twice).
     """
     line = lock(FundingLine, funding_line_id)  # the over-budget rule reads `executed`, then writes it
+    _lock_open_plan_of(line)
     value = to_decimal(amount, field="amount")
     if value <= 0:
         raise ValidationFailed(_("The amount must be greater than zero."),

@@ -2,6 +2,7 @@
 
 Dates keep their order: target date on or after the baseline date, measurements neither
 before the baseline nor in the future, and at most one measurement per indicator and day.
+Indicators of a closed or cancelled plan no longer change (`lock_open_plan`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import ValidationFailed
-from plans.models import Plan
 from plans.services.history import (
     Actor,
     check_version,
@@ -23,7 +23,7 @@ from plans.services.history import (
 )
 from projects.models import Indicator, Measurement, Project
 
-from .common import normalize_values, refuse_future, to_date, to_decimal
+from .common import lock_open_plan, normalize_values, refuse_future, to_date, to_decimal
 
 EDITABLE = frozenset({"name", "unit", "baseline_value", "baseline_date", "target_value", "target_date"})
 PLACES = 4  # the decimals the indicator and measurement columns keep
@@ -47,7 +47,7 @@ def indicator_create(
     *, plan_id: int, actor: Actor, name: str, unit: str, baseline_value: Any, baseline_date: dt.date | str,
     target_value: Any, target_date: dt.date | str, project_id: int | None = None,
 ) -> Indicator:
-    plan = Plan.objects.get(pk=plan_id)
+    plan = lock_open_plan(plan_id)
     if project_id is not None and not Project.objects.filter(pk=project_id, plan_id=plan.pk).exists():
         raise ValidationFailed(_("The project must belong to the indicator's plan."),
                                errors={"project": [_("Not a project of this plan.")]})
@@ -68,6 +68,7 @@ def indicator_update(
 ) -> Indicator:
     indicator = lock(Indicator, indicator_id)
     check_version(indicator, expected_version)
+    lock_open_plan(indicator.plan_id)
     clean = normalize_values(values, editable=EDITABLE, hints=HINTS)
     for field in ("baseline_value", "target_value"):
         if field in clean:
@@ -90,6 +91,7 @@ def measurement_record(
 ) -> Measurement:
     """Record one value per day; the indicator is locked so two same-day records cannot both pass."""
     indicator = lock(Indicator, indicator_id)
+    lock_open_plan(indicator.plan_id)
     day = to_date(measured_on, field="measured_on")
     if day < indicator.baseline_date:
         raise ValidationFailed(

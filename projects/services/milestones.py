@@ -4,6 +4,17 @@
 with a reason, as an event with action "reschedule". Every change that can move progress
 (create, complete, cancel, weight change, back to pending) recomputes the project's and the
 plan's progress in the same transaction (see progress.py).
+
+Nothing changes in a closed or cancelled plan; a completed or cancelled project takes no new
+milestones and its milestones are not started, paused, completed or rescheduled (cancelling
+one, editing its text or posting a note is still allowed while the plan is open).
+
+Date bounds, to catch typos such as 0001-01-01 or 9999-12-31 and dates from before the work
+could have existed (the milestone's record date is its creation, or today for a new one):
+- `due_date` (create and reschedule): from 5 years before the record date (never before
+  1990-01-01) to 50 years after today where the cluster is;
+- `completed_on`: not in the future, not before 5 years before the record date, never before
+  1990-01-01. Old plans loaded later keep their dates within those 5 years.
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import RuleViolation, ValidationFailed
@@ -26,7 +38,7 @@ from plans.services.history import (
 )
 from projects.models import Milestone, MilestoneUpdate, Project
 
-from .common import cluster_today, normalize_values, refuse_future, require_reason, to_date
+from .common import cluster_today, lock_open_plan, normalize_values, refuse_future, require_reason, to_date
 from .progress import lock_for_progress, recompute_progress
 
 EDITABLE = frozenset({"title", "description", "weight", "responsible"})
@@ -39,8 +51,46 @@ HINTS = {
     "project": _("A milestone cannot move to another project."),
     "plan": _("A milestone belongs to its project's plan."),
 }
-# No new milestones on a project whose story is over.
+# No new milestones, and no moves of the existing ones, on a project whose story is over.
 CLOSED_PROJECT_STATUSES = frozenset({Project.Status.COMPLETED, Project.Status.CANCELLED})
+EARLIEST = dt.date(1990, 1, 1)  # before the first competitiveness plans: certainly a typo
+YEARS_BACK = 5
+YEARS_AHEAD = 50
+
+
+def _years_from(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def _check_date_range(day: dt.date, *, field: str, recorded_on: dt.date, latest: dt.date) -> None:
+    """Refuse `day` outside [recorded_on - 5 years (>= 1990-01-01), latest]; see the module doc."""
+    earliest = max(EARLIEST, _years_from(recorded_on, -YEARS_BACK))
+    if not earliest <= day <= latest:
+        raise ValidationFailed(
+            _("The date %(day)s is out of range: give a date between %(earliest)s and %(latest)s."),
+            errors={field: [_("Out of the accepted range of dates.")]},
+            day=day.isoformat(), earliest=earliest.isoformat(), latest=latest.isoformat(),
+        )
+
+
+def _check_due_date(day: dt.date, *, cluster_id: int, recorded_on: dt.date | None = None) -> None:
+    today = cluster_today(cluster_id)
+    _check_date_range(day, field="due_date", recorded_on=recorded_on or today, latest=_years_from(today, YEARS_AHEAD))
+
+
+def _lock_open_project(project_id: int, *, moving: bool = True) -> Project:
+    """Lock project then plan (the lock order of lock_for_progress), refuse a closed plan and,
+    for `moving` writes, a completed or cancelled project. Returns the project with its plan."""
+    lock_for_progress(project_id=project_id)
+    project = Project.objects.select_related("plan").get(pk=project_id)  # full row, already locked
+    lock_open_plan(project.plan_id)
+    if moving and project.status in CLOSED_PROJECT_STATUSES:
+        raise RuleViolation(_("The project is %(status)s; its milestones can no longer be moved or rescheduled."),
+                            status=project.get_status_display())
+    return project
 
 
 def _check_weight(weight: Any) -> int:
@@ -72,14 +122,14 @@ def milestone_create(
     *, project_id: int, actor: Actor, title: str, due_date: dt.date | str, weight: int = 1,
     responsible_id: int | None = None, description: str = "",
 ) -> Milestone:
-    project, _plan = lock_for_progress(project_id=project_id)
-    project = Project.objects.select_related("plan").get(pk=project.pk)  # full row, already locked
+    project = _lock_open_project(project_id, moving=False)
     if project.status in CLOSED_PROJECT_STATUSES:
         raise RuleViolation(_("Milestones cannot be added to a project that is %(status)s."),
                             status=project.get_status_display())
     cluster_id = project.plan.cluster_id
     _check_responsible(responsible_id, cluster_id)
     day = to_date(due_date, field="due_date")
+    _check_due_date(day, cluster_id=cluster_id)
     milestone = Milestone(
         project=project, plan_id=project.plan_id, title=title, description=description, due_date=day,
         baseline_due_date=day, weight=_check_weight(weight), responsible_id=responsible_id,
@@ -95,12 +145,12 @@ def milestone_update(
 ) -> Milestone:
     """Edit title, description, weight or responsible; the due date moves only by rescheduling."""
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id, moving=False)  # before the event: see the lock order
     clean = normalize_values(values, editable=EDITABLE, foreign_keys=FOREIGN_KEYS, hints=HINTS)
     if "responsible_id" in clean:
         _check_responsible(clean["responsible_id"], milestone.plan.cluster_id)
     if "weight" in clean:
         _check_weight(clean["weight"])
-        lock_for_progress(project_id=milestone.project_id)  # before the event: see the lock order
     event = update_with_history(milestone, actor=actor, values=clean)
     if event is not None and "weight" in event.changes:
         recompute_progress(project_id=milestone.project_id)
@@ -110,6 +160,7 @@ def milestone_update(
 @transaction.atomic
 def milestone_start(*, milestone_id: int, actor: Actor, expected_version: int | None = None) -> Milestone:
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id)
     transition(milestone, to=Milestone.Status.IN_PROGRESS, actor=actor)
     return milestone
 
@@ -120,6 +171,7 @@ def milestone_pause(
 ) -> Milestone:
     """Back from in progress to pending (work stopped before completion)."""
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id)
     transition(milestone, to=Milestone.Status.PENDING, actor=actor, reason=(reason or "").strip())
     return milestone
 
@@ -129,12 +181,15 @@ def milestone_complete(
     *, milestone_id: int, actor: Actor, completed_on: dt.date | str, note: str = "", evidence_url: str = "",
     expected_version: int | None = None,
 ) -> Milestone:
-    """Complete with the date (not in the future where the cluster is), a note and evidence."""
+    """Complete with the date (in the range of the module doc), a note and evidence."""
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id)
     day = to_date(completed_on, field="completed_on")
     if _legal(milestone, Milestone.Status.COMPLETED):
-        refuse_future(day, cluster_id=milestone.plan.cluster_id, field="completed_on")
-        lock_for_progress(project_id=milestone.project_id)
+        cluster_id = milestone.plan.cluster_id
+        refuse_future(day, cluster_id=cluster_id, field="completed_on")
+        _check_date_range(day, field="completed_on", recorded_on=timezone.localdate(milestone.created_at),
+                          latest=cluster_today(cluster_id))
     transition(
         milestone, to=Milestone.Status.COMPLETED, actor=actor, action="complete",
         extra={"completed_on": day, "completion_note": note, "evidence_url": evidence_url},
@@ -149,9 +204,9 @@ def milestone_cancel(
 ) -> Milestone:
     """Cancel with a reason; a cancelled milestone stops counting in the progress."""
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id, moving=False)
     if _legal(milestone, Milestone.Status.CANCELLED):
         reason = require_reason(reason, _("A reason is required to cancel a milestone."))
-        lock_for_progress(project_id=milestone.project_id)
     transition(milestone, to=Milestone.Status.CANCELLED, actor=actor, reason=reason)
     recompute_progress(project_id=milestone.project_id)
     return milestone
@@ -164,10 +219,12 @@ def milestone_reschedule(
     """Move the due date (re-baselining): old and new date and the reason are recorded;
     `baseline_due_date` keeps the date first agreed."""
     milestone = _lock_milestone(milestone_id, expected_version)
+    _lock_open_project(milestone.project_id)
     reason = require_reason(reason, _("A reason is required to reschedule a milestone."))
     if milestone.status not in Milestone.OPEN_STATUSES:
         raise RuleViolation(_("A %(status)s milestone cannot be rescheduled."), status=milestone.get_status_display())
     day = to_date(due_date, field="due_date")
+    _check_due_date(day, cluster_id=milestone.plan.cluster_id, recorded_on=timezone.localdate(milestone.created_at))
     if day == milestone.due_date:
         raise ValidationFailed(_("The milestone is already due on %(day)s."),
                                errors={"due_date": [_("Choose a different date.")]}, day=day.isoformat())
@@ -184,6 +241,7 @@ def milestone_update_post(
 ) -> MilestoneUpdate:
     """Post a dated progress note (avance); the author is the acting user."""
     milestone = Milestone.objects.select_related("plan").get(pk=milestone_id)
+    lock_open_plan(milestone.plan_id)
     if milestone.status == Milestone.Status.CANCELLED:
         raise RuleViolation(_("Progress cannot be reported on a cancelled milestone."))
     note = (note or "").strip()

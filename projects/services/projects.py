@@ -4,6 +4,9 @@ The collective-benefit rule guards approval: a project must benefit at least two
 organizations of the plan's cluster (so no single organization is its only beneficiary).
 A coordinator may approve anyway only with a recorded reason, kept on the project
 (`collective_benefit_override_reason`) and as the transition event's reason.
+
+Nothing here changes a project of a closed or cancelled plan (`lock_open_plan`), and a project
+is completed only once none of its milestones is still pending or in progress.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from plans.services.history import (
     transition,
     update_with_history,
 )
-from projects.models import Project, ProjectBeneficiary
+from projects.models import Milestone, Project, ProjectBeneficiary
 
-from .common import cluster_today, normalize_values, require_reason
+from .common import cluster_today, lock_open_plan, normalize_values, require_reason
 from .progress import recompute_plan_progress
 
 EDITABLE = frozenset({
@@ -95,6 +98,7 @@ def project_update(
     """Edit a project's descriptive fields; status, plan and progress change elsewhere."""
     project = lock(Project, project_id)
     check_version(project, expected_version)
+    lock_open_plan(project.plan_id)
     clean = normalize_values(values, editable=EDITABLE, foreign_keys=FOREIGN_KEYS, hints=HINTS)
     # Check the references on the edited row, then restore it so the diff sees old -> new.
     old = {name: getattr(project, name) for name in clean}
@@ -135,6 +139,7 @@ def project_transition(
     """
     project = lock(Project, project_id)
     check_version(project, expected_version)
+    plan = lock_open_plan(project.plan_id)
     reason = (reason or "").strip()
     extra: dict[str, Any] = {}
     context: dict[str, Any] = {}
@@ -154,10 +159,13 @@ def project_transition(
                 )
             extra["collective_benefit_override_reason"] = reason
             context["collective_benefit_override"] = True
-    plan: Plan | None = None
-    if legal and to == Project.Status.CANCELLED:
-        # Plan before the event's chain head: see progress.lock_for_progress on lock order.
-        plan = lock(Plan, project.plan_id)
+    if legal and to == Project.Status.COMPLETED:
+        still_open = Milestone.objects.filter(project_id=project.pk, status__in=Milestone.OPEN_STATUSES).count()
+        if still_open:
+            raise RuleViolation(
+                _("The project still has %(count)s open milestones; complete or cancel them first."),
+                count=still_open,
+            )
     today = cluster_today(project.plan.cluster_id)
     if to == Project.Status.IN_EXECUTION and project.actual_start is None:
         extra["actual_start"] = today
@@ -165,15 +173,22 @@ def project_transition(
         extra["actual_end"] = max(today, project.actual_start or today)
     transition(project, to=to, actor=actor, reason=reason, extra=extra, expected_version=expected_version,
                context=context)
-    if plan is not None:
-        recompute_plan_progress(plan)
+    if to == Project.Status.CANCELLED:
+        recompute_plan_progress(plan)  # the plan was locked before the event: see lock_open_plan
     return project
 
 
 @transaction.atomic
-def beneficiary_add(*, project_id: int, organization_id: int, actor: Actor) -> ProjectBeneficiary:
-    """Add a member organization of the plan's cluster as a beneficiary."""
+def beneficiary_add(
+    *, project_id: int, organization_id: int, actor: Actor, expected_version: int | None = None
+) -> ProjectBeneficiary:
+    """Add a member organization of the plan's cluster as a beneficiary.
+
+    `expected_version` is the project's (If-Match on the nested route), checked under its lock.
+    """
     project = lock(Project, project_id)
+    check_version(project, expected_version)
+    lock_open_plan(project.plan_id)
     if not Organization.objects.filter(
         pk=organization_id, cluster_id=project.plan.cluster_id, is_active=True
     ).exists():
@@ -188,9 +203,16 @@ def beneficiary_add(*, project_id: int, organization_id: int, actor: Actor) -> P
 
 
 @transaction.atomic
-def beneficiary_remove(*, project_id: int, organization_id: int, actor: Actor) -> None:
-    """Remove a beneficiary; an approved project keeps at least two unless it was overridden."""
+def beneficiary_remove(
+    *, project_id: int, organization_id: int, actor: Actor, expected_version: int | None = None
+) -> None:
+    """Remove a beneficiary; an approved project keeps at least two unless it was overridden.
+
+    `expected_version` is the project's, checked under its lock as in beneficiary_add.
+    """
     project = lock(Project, project_id)
+    check_version(project, expected_version)
+    lock_open_plan(project.plan_id)
     link = ProjectBeneficiary.objects.filter(project=project, organization_id=organization_id).first()
     if link is None:
         raise ValidationFailed(_("The organization is not a beneficiary of this project."),
