@@ -20,6 +20,7 @@ from django.utils import timezone
 from plans.access import access_for
 from plans.models import Forum, HistoryEvent, Phase, Plan, StrategicLine
 from projects.models import (
+    Expenditure,
     FundingLine,
     Indicator,
     Measurement,
@@ -42,6 +43,9 @@ MILESTONE_FIELDS: tuple[str, ...] = (
     "responsible", "status", "completed_on", "completion_note", "evidence_url", "version",
 )
 FUNDING_FIELDS: tuple[str, ...] = ("id", "source", "currency", "budget", "executed", "description", "version")
+EXPENDITURE_FIELDS: tuple[str, ...] = (
+    "id", "funding_line", "amount", "spent_on", "description", "over_budget_reason", "created_at", "version",
+)
 INDICATOR_FIELDS: tuple[str, ...] = (
     "id", "plan", "project", "name", "unit", "baseline_value", "baseline_date", "target_value",
     "target_date", "version",
@@ -169,6 +173,16 @@ def project_row(user: Any, project_id: int) -> dict[str, Any] | None:
 def funding_line_queryset(user: Any) -> QuerySet[FundingLine]:
     return FundingLine.objects.filter(access_for(user).scope_q("project__plan__cluster")).select_related(
         "project__plan"
+    )
+
+
+def is_beneficiary(project_id: int, organization_id: int) -> bool:
+    return ProjectBeneficiary.objects.filter(project_id=project_id, organization_id=organization_id).exists()
+
+
+def expenditure_list(funding_line_id: int) -> QuerySet[Any]:
+    return Expenditure.objects.filter(funding_line_id=funding_line_id).values(*EXPENDITURE_FIELDS).order_by(
+        "spent_on", "id"
     )
 
 

@@ -41,6 +41,17 @@ class FundingLineSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class ExpenditureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    funding_line = serializers.IntegerField()
+    amount = Money(max_digits=16, decimal_places=2)
+    spent_on = serializers.DateField()
+    description = serializers.CharField()
+    over_budget_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
 class BeneficiarySerializer(serializers.Serializer):
     organization = serializers.IntegerField()
     name = serializers.CharField()
@@ -183,6 +194,14 @@ class FundingLineCreateSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=Currency.choices)
     budget = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
     description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
+class ExpenditureCreateSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    spent_on = serializers.DateField()
+    description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    over_budget_reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                               help_text=_("Required when the line's budget is exceeded."))
 
 
 class FundingLineUpdateSerializer(serializers.Serializer):

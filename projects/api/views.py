@@ -10,7 +10,10 @@ Nested writes (documented in the schema):
   `DELETE /projects/{id}/beneficiaries/{organization_id}/` removes it;
 - `POST /projects/{id}/funding-lines/ {"source","currency","budget","description"}` adds a
   funding line, `PATCH /projects/{id}/funding-lines/{line_id}/` edits budget or description
-  (If-Match with the line's version).
+  (If-Match with the line's version);
+- `GET|POST /projects/{id}/funding-lines/{line_id}/expenditures/ {"amount","spent_on",...}` lists
+  or records money spent against a line (above budget only with `over_budget_reason`).
+Ids in these paths are bounded like the columns (64-bit): anything else is a 404, not a crash.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from rest_framework.response import Response
 from config.api_base import ClusterScopedViewSet, parse_if_match
 from plans.errors import StaleVersion
 from projects import selectors
-from projects.services.funding import funding_line_create, funding_line_update
+from projects.services.funding import expenditure_record, funding_line_create, funding_line_update
 from projects.services.projects import (
     beneficiary_add,
     beneficiary_remove,
@@ -42,6 +45,8 @@ from .filters import ProjectFilter
 from .renderers import ORJSONRenderer
 from .serializers import (
     BeneficiaryAddSerializer,
+    ExpenditureCreateSerializer,
+    ExpenditureSerializer,
     FundingLineCreateSerializer,
     FundingLineSerializer,
     FundingLineUpdateSerializer,
@@ -52,6 +57,14 @@ from .serializers import (
 )
 
 RENDERERS = [ORJSONRenderer, BrowsableAPIRenderer]
+MAX_ID = 2**63 - 1  # ids are 64-bit integer columns
+
+
+def path_id(value: str) -> int:
+    """An id from the URL path; one no row can have is a 404 (the database would refuse it)."""
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > MAX_ID:
+        raise Http404
+    return int(value)
 
 
 class RowViewSet(ClusterScopedViewSet):
@@ -99,6 +112,7 @@ class ProjectViewSet(RowViewSet):
         "beneficiaries": BeneficiaryAddSerializer,
         "funding_lines": FundingLineCreateSerializer,
         "funding_line": FundingLineUpdateSerializer,
+        "expenditures": ExpenditureCreateSerializer,
     }
 
     def get_queryset(self) -> Any:
@@ -140,17 +154,20 @@ class ProjectViewSet(RowViewSet):
     @action(detail=True, methods=["post"])
     def beneficiaries(self, request: Request, pk: int | None = None) -> Response:
         project = self.get_object()
-        self.expected_version(project)  # If-Match names the project's version: 412 when stale
+        self.expected_version(project)  # If-Match names the project's version: 412 before parsing
         organization = self.parse()["organization"]
-        self.run_service(beneficiary_add, project_id=project.pk, organization_id=organization.pk)
+        # obj=project: the service re-checks that version under the project's row lock.
+        self.run_service(beneficiary_add, obj=project, project_id=project.pk, organization_id=organization.pk)
         return self.service_response(project, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ProjectSerializer})
     @action(detail=True, methods=["delete"], url_path=r"beneficiaries/(?P<organization_id>\d+)")
     def beneficiary(self, request: Request, pk: int | None = None, organization_id: str = "") -> Response:
         project = self.get_object()
-        self.expected_version(project)
-        self.run_service(beneficiary_remove, project_id=project.pk, organization_id=int(organization_id))
+        organization = path_id(organization_id)
+        if not selectors.is_beneficiary(project.pk, organization):
+            raise Http404
+        self.run_service(beneficiary_remove, obj=project, project_id=project.pk, organization_id=organization)
         return self.service_response(project)
 
     @extend_schema(request=FundingLineCreateSerializer, responses={201: FundingLineSerializer})
@@ -158,16 +175,14 @@ class ProjectViewSet(RowViewSet):
     def funding_lines(self, request: Request, pk: int | None = None) -> Response:
         project = self.get_object()
         self.expected_version(project)
-        line = self.run_service(funding_line_create, project_id=project.pk, **self.parse())
+        line = self.run_service(funding_line_create, obj=project, project_id=project.pk, **self.parse())
         return self._funding_response(project.pk, line.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=FundingLineUpdateSerializer, responses=FundingLineSerializer)
     @action(detail=True, methods=["patch"], url_path=r"funding-lines/(?P<line_id>\d+)")
     def funding_line(self, request: Request, pk: int | None = None, line_id: str = "") -> Response:
         project = self.get_object()
-        line = selectors.funding_line_queryset(request.user).filter(project=project, pk=int(line_id)).first()
-        if line is None:
-            raise Http404
+        line = self._line(project, line_id)
         versions = parse_if_match(request.headers.get("If-Match"))
         if versions and line.version not in versions:
             raise StaleVersion(expected=min(versions), current=line.version)
@@ -177,6 +192,29 @@ class ProjectViewSet(RowViewSet):
             funding_line_update, funding_line_id=line.pk, values=values, expected_version=expected
         )
         return self._funding_response(project.pk, line.pk, status.HTTP_200_OK)
+
+    @extend_schema(methods=["GET"], request=None, responses=ExpenditureSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ExpenditureCreateSerializer, responses={201: ExpenditureSerializer})
+    @action(detail=True, methods=["get", "post"], url_path=r"funding-lines/(?P<line_id>\d+)/expenditures",
+            filter_backends=[])
+    def expenditures(self, request: Request, pk: int | None = None, line_id: str = "") -> Response:
+        """Money spent against a funding line; recording it raises the line's executed amount."""
+        project = self.get_object()
+        line = self._line(project, line_id)
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.expenditure_list(line.pk))
+            return self.get_paginated_response(list(page or []))
+        expenditure = self.run_service(expenditure_record, funding_line_id=line.pk, **self.parse())
+        row = selectors.expenditure_list(line.pk).get(pk=expenditure.pk)
+        return Response(ExpenditureSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    def _line(self, project: Any, line_id: str) -> Any:
+        line = selectors.funding_line_queryset(self.request.user).filter(
+            project=project, pk=path_id(line_id)
+        ).first()
+        if line is None:
+            raise Http404
+        return line
 
     def _funding_response(self, project_id: int, line_id: int, code: int) -> Response:
         row = self.detail_row(project_id)

@@ -177,6 +177,11 @@ TABLE: dict[tuple[str, str], Case] = {
     ("project-funding-line", "PATCH"): write(
         "project", lambda s, w: {"description": "ANR"}, kwargs=lambda s: {"line_id": s["funding_line"].pk}
     ),
+    ("project-expenditures", "GET"): read("project", kwargs=lambda s: {"line_id": s["funding_line"].pk}),
+    ("project-expenditures", "POST"): write(
+        "project", lambda s, w: {"amount": "250.00", "spent_on": today(), "description": "Certificado 1"}, ok=201,
+        kwargs=lambda s: {"line_id": s["funding_line"].pk},
+    ),
     ("milestone-list", "GET"): listing("milestone"),
     ("milestone-list", "POST"): create(
         lambda s, w: {"project": s["project"].pk, "title": "Licitación", "due_date": today(30)}
