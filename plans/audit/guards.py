@@ -4,6 +4,8 @@
 Installed by the migration `plans.0002_history_guards` (guards, capture table and function)
 and, for the capture triggers on every `VersionedModel` table, by a `post_migrate` hook, so a
 model added later gets its trigger on the next `migrate`; tests/audit checks none is missing.
+The same hook re-creates a guard trigger found dropped, and `verify_history` reports any
+guard missing or disabled (exit status 1).
 
 Why a deferred constraint trigger for the capture: a service writes its row *before*
 `record_event` marks the transaction as the application's (`pmc.app_write`); deferring the
@@ -27,15 +29,13 @@ CAPTURE_APPS = ("plans", "projects")
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
-PG_GUARDS = """
+PG_GUARD_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION pmc_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'plans_historyevent is append-only: % refused', TG_OP
     USING HINT = 'History events are never changed or deleted.';
 END;
 $$;
-CREATE TRIGGER plans_historyevent_append_only BEFORE UPDATE OR DELETE ON plans_historyevent
-  FOR EACH ROW EXECUTE FUNCTION pmc_history_append_only();
 
 CREATE OR REPLACE FUNCTION pmc_history_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -50,9 +50,23 @@ BEGIN
   RETURN NEW;
 END;
 $$;
-CREATE TRIGGER plans_historychainhead_forward_only BEFORE UPDATE OR DELETE ON plans_historychainhead
-  FOR EACH ROW EXECUTE FUNCTION pmc_history_head_forward_only();
+"""
 
+# trigger name -> (table, statement); re-created one by one when one is found missing.
+PG_GUARD_TRIGGER_SQL = {
+    "plans_historyevent_append_only": (
+        "plans_historyevent",
+        "CREATE TRIGGER plans_historyevent_append_only BEFORE UPDATE OR DELETE ON plans_historyevent\n"
+        "  FOR EACH ROW EXECUTE FUNCTION pmc_history_append_only();",
+    ),
+    "plans_historychainhead_forward_only": (
+        "plans_historychainhead",
+        "CREATE TRIGGER plans_historychainhead_forward_only BEFORE UPDATE OR DELETE ON plans_historychainhead\n"
+        "  FOR EACH ROW EXECUTE FUNCTION pmc_history_head_forward_only();",
+    ),
+}
+
+PG_CAPTURE_SQL = """
 CREATE TABLE IF NOT EXISTS pmc_outside_write (
   id bigserial PRIMARY KEY,
   captured_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -82,6 +96,10 @@ END;
 $$;
 """
 
+PG_GUARDS = "\n".join(
+    [PG_GUARD_FUNCTIONS, *(sql + "\n" for _table, sql in PG_GUARD_TRIGGER_SQL.values()), PG_CAPTURE_SQL]
+)
+
 PG_GUARDS_REVERSE = """
 DROP TRIGGER IF EXISTS plans_historyevent_append_only ON plans_historyevent;
 DROP TRIGGER IF EXISTS plans_historychainhead_forward_only ON plans_historychainhead;
@@ -91,10 +109,7 @@ DROP FUNCTION IF EXISTS pmc_capture_outside_write() CASCADE;
 DROP TABLE IF EXISTS pmc_outside_write;
 """
 
-PG_GUARD_TRIGGERS = (
-    ("plans_historyevent", "plans_historyevent_append_only"),
-    ("plans_historychainhead", "plans_historychainhead_forward_only"),
-)
+PG_GUARD_TRIGGERS = tuple((table, name) for name, (table, _sql) in PG_GUARD_TRIGGER_SQL.items())
 
 # --- SQLite ---------------------------------------------------------------------------------
 
@@ -163,6 +178,67 @@ def guards_suspended(connection: BaseDatabaseWrapper) -> Iterator[None]:
                     cursor.execute(statement)
 
 
+# --- Checking and repairing the guards ------------------------------------------------------
+
+GUARDS_MIGRATION = ("plans", "0002_history_guards")
+
+
+def guard_problems(connection: BaseDatabaseWrapper) -> list[str]:
+    """Guard triggers that are missing (dropped) or disabled: the history is then unprotected."""
+    problems = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = ANY(%s) AND NOT t.tgisinternal",
+                [list(PG_GUARD_TRIGGER_SQL)],
+            )
+            found = {(table, name): enabled for table, name, enabled in cursor.fetchall()}
+            for name, (table, _sql) in PG_GUARD_TRIGGER_SQL.items():
+                state = found.get((table, name))
+                if state is None:
+                    problems.append(f"trigger {name} on {table} is missing")
+                elif state == "D":
+                    problems.append(f"trigger {name} on {table} is disabled")
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {row[0] for row in cursor.fetchall()}
+            problems = [f"trigger {name} is missing" for name in SQLITE_TRIGGER_NAMES if name not in present]
+    return problems
+
+
+def reinstall_missing_guards(connection: BaseDatabaseWrapper) -> list[str]:
+    """Re-create guard triggers that were dropped (not those merely disabled, as during
+    `guards_suspended`), once the guards migration is applied; returns their names."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return []
+    from django.db.migrations.recorder import MigrationRecorder
+
+    if GUARDS_MIGRATION not in MigrationRecorder(connection).applied_migrations():
+        return []  # not installed yet, or deliberately rolled back
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = ANY(%s)",
+                [list(PG_GUARD_TRIGGER_SQL)],
+            )
+            present = set(cursor.fetchall())
+            missing = [name for name, (table, _sql) in PG_GUARD_TRIGGER_SQL.items() if (table, name) not in present]
+            if missing:
+                cursor.execute(PG_GUARD_FUNCTIONS)  # CREATE OR REPLACE: the functions may be gone too
+            for name in missing:
+                cursor.execute(PG_GUARD_TRIGGER_SQL[name][1])
+            return missing
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present_names = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in SQLITE_TRIGGER_NAMES if name not in present_names]
+        for name, statement in zip(SQLITE_TRIGGER_NAMES, SQLITE_GUARDS, strict=True):
+            if name in missing:
+                cursor.execute(statement)
+        return missing
+
+
 # --- Capture triggers (PostgreSQL) ---------------------------------------------------------
 
 
@@ -212,4 +288,6 @@ def install_capture_triggers(connection: BaseDatabaseWrapper) -> list[str]:
 
 
 def on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    install_capture_triggers(connections[using])
+    connection = connections[using]
+    reinstall_missing_guards(connection)  # a dropped guard comes back on the next `migrate`
+    install_capture_triggers(connection)

@@ -108,3 +108,58 @@ def test_committed_history_is_guarded_and_a_flush_still_wipes_the_database() -> 
     make_plan(make_cluster("after-flush"))  # the guards are back and appending works
     with pytest.raises(DatabaseError), transaction.atomic():
         HistoryEvent.objects.all().delete()
+
+
+def _drop_a_guard() -> str:
+    """What an attacker (or a careless restore) with database access could do."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER plans_historyevent_append_only ON plans_historyevent")
+            return "plans_historyevent_append_only"
+        cursor.execute("DROP TRIGGER plans_historyevent_no_update")
+        return "plans_historyevent_no_update"
+
+
+def test_verify_history_reports_a_dropped_guard_and_exits_non_zero(plan: Plan) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("verify_history", stdout=out)
+    assert "GUARD" not in out.getvalue()
+    name = _drop_a_guard()
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_history", stdout=out)
+    assert exit_info.value.code == 1
+    assert f"GUARD MISSING: trigger {name}" in out.getvalue() and "not protected" in out.getvalue()
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("verify_history", "--json", stdout=out)
+    assert any(name in problem for problem in __import__("json").loads(out.getvalue())["guard_problems"])
+
+
+def test_a_disabled_guard_is_reported_too(on_postgres: None) -> None:  # SQLite triggers cannot be disabled
+    from plans.audit.guards import guard_problems
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE plans_historychainhead DISABLE TRIGGER plans_historychainhead_forward_only")
+    assert guard_problems(connection) == [
+        "trigger plans_historychainhead_forward_only on plans_historychainhead is disabled"
+    ]
+
+
+def test_post_migrate_reinstalls_a_dropped_guard(plan: Plan) -> None:
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from plans.audit.guards import guard_problems
+
+    name = _drop_a_guard()
+    assert [p for p in guard_problems(connection) if name in p]
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias, apps=apps)
+    assert guard_problems(connection) == []
+    event = first_event(plan)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE plans_historyevent SET reason = %s WHERE id = %s", ["rewritten", event.pk])

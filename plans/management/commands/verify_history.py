@@ -1,4 +1,5 @@
-"""`manage.py verify_history`: recompute the hash chains; exit status 1 names the first bad event.
+"""`manage.py verify_history`: recompute the hash chains; exit status 1 names the first bad event
+(or a missing or disabled history guard trigger).
 
     verify_history                       # every chain
     verify_history --chain 3 --chain 0   # some chains (chain = cluster id, 0 = programme-wide)
@@ -13,8 +14,10 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils import timezone
 
+from plans.audit.guards import guard_problems
 from plans.audit.verify import Anchor, chain_heads, verify_chains
 
 
@@ -45,9 +48,16 @@ class Command(BaseCommand):
             raise CommandError(f"An anchor is chain:position:hash ({exc})") from exc
 
         report = verify_chains(chains, anchors=anchors)
+        # Without its guard triggers the history can be edited in place: as bad as tampering.
+        guards = guard_problems(connection)
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            self.stdout.write(json.dumps({**report.as_dict(), "guard_problems": guards}, indent=2))
         else:
+            for problem in guards:
+                self.stdout.write(self.style.ERROR(
+                    f"GUARD MISSING: {problem}; the history is not protected against edits. "
+                    "Run `manage.py migrate` to re-install it."
+                ))
             for chain in report.chains:
                 if chain.ok:
                     self.stdout.write(f"chain {chain.chain_id}: ok, {chain.events_checked} events")
@@ -63,5 +73,5 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.ERROR(
                     f"TAMPERED: {summary}; first bad event: #{report.first_bad_sequence}"
                 ))
-        if not report.ok:
+        if not report.ok or guards:
             raise SystemExit(1)
