@@ -15,6 +15,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR = BASE_DIR / "var"
+MAX_RESTARTS = int(os.environ.get("DEVSERVER_MAX_RESTARTS", "5"))
 
 
 def main() -> int:
@@ -30,10 +31,12 @@ def main() -> int:
     celery = [python, "-m", "celery", "-A", "config"]
     commands = {
         "web": [*manage, "runserver", "127.0.0.1:8000", "--noreload"],
-        "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--pool=threads"],
+        # prefork, like production: soft time limits and reject_on_worker_lost only work with it.
+        "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--pool=prefork"],
         "beat": [*celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule")],
     }
-    processes = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+    supervisor = Supervisor(commands)
+    supervisor.start()
 
     password = os.environ.get("DEMO_PASSWORD", "pmc-demo-2012")
     print(
@@ -43,33 +46,79 @@ def main() -> int:
         f"Email is written to {VAR / 'mail'}\nPress Ctrl-C to stop everything.\n",
         flush=True,
     )
+    return supervisor.run()
 
-    def stop(*_: object) -> None:
-        for process in processes.values():
-            if process.poll() is None:
+
+class Supervisor:
+    """Runs the children; restarts a worker or beat that dies; Ctrl-C is a normal stop (exit 0).
+
+    Ctrl-C sends SIGINT to the whole process group, so the children may exit before this
+    process notices: a child exit seen while stopping, or caused by SIGINT, is not a crash.
+    """
+
+    RESTARTABLE = ("worker", "beat")
+
+    def __init__(self, commands: dict[str, list[str]], *, max_restarts: int = MAX_RESTARTS) -> None:
+        self.commands = commands
+        self.max_restarts = max_restarts
+        self.restarts = dict.fromkeys(commands, 0)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+        self.children_signalled = False  # Ctrl-C reached the whole group: the children are stopping already
+
+    def spawn(self, name: str) -> None:
+        self.processes[name] = subprocess.Popen(self.commands[name], cwd=BASE_DIR)  # noqa: S603
+
+    def start(self) -> None:
+        for name in self.commands:
+            self.spawn(name)
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+
+    def _request_stop(self, signum: int, _frame: object) -> None:
+        self.stopping = True
+        self.children_signalled = self.children_signalled or signum == signal.SIGINT
+
+    def run(self, *, poll: float = 0.5) -> int:
+        try:
+            while not self.stopping:
+                time.sleep(poll)
+                for name, process in list(self.processes.items()):
+                    code = process.poll()
+                    if code is None or self.stopping:
+                        continue
+                    if code == -signal.SIGINT:  # our own Ctrl-C reached the child first
+                        self.stopping = self.children_signalled = True
+                        break
+                    if name not in self.RESTARTABLE or self.restarts[name] >= self.max_restarts:
+                        print(f"Stopped because {name} exited with code {code}.", file=sys.stderr, flush=True)
+                        return 1
+                    self.restarts[name] += 1
+                    print(
+                        f"{name} exited unexpectedly (code {code}); restarting it "
+                        f"({self.restarts[name]}/{self.max_restarts}).",
+                        file=sys.stderr, flush=True,
+                    )
+                    self.spawn(name)
+            return 0
+        finally:
+            self.stop()
+
+    def stop(self, *, grace: float = 10.0) -> None:
+        # Children that got Ctrl-C are already shutting down; give them time before SIGTERM/SIGKILL.
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            if process.poll() is None and not self.children_signalled:
                 process.terminate()
-        deadline = time.monotonic() + 10
-        for process in processes.values():
+        for process in self.processes.values():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
-
-    def stop_and_exit(*_: object) -> None:
-        stop()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop_and_exit)
-    try:
-        while all(p.poll() is None for p in processes.values()):
-            time.sleep(0.5)
-        dead = [name for name, p in processes.items() if p.poll() is not None]
-        print(f"Stopped because {', '.join(dead)} exited.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop()
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 if __name__ == "__main__":

@@ -300,6 +300,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu does not create its folders; any process that publishes (web, a command) needs them.
     for _sub in ("queue", "processed"):
         (_broker_folder / _sub).mkdir(parents=True, exist_ok=True)
+    # kombu's transport with atomic message files (see config/broker.py, kombu issue #1551).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
