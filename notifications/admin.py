@@ -16,12 +16,44 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Delivery, DispatchRecord, NotificationProfile, ReminderPolicy, Subscription
 from notifications.services import outbox
 from notifications.services.subscriptions import calendar_token_rotate
+from plans.access import WRITE_ROLES, access_for
 from plans.models import Source
 from plans.services.history import Actor
 
 
+class WritesByRoleMixin:
+    """Django's model permissions AND a writing role (plans.access): auditors only look.
+
+    Actions are declared with permissions=["change"], so they obey this too, and they act
+    only on rows of clusters where the user may write.
+    """
+
+    cluster_path = "cluster"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):  # type: ignore[misc]
+            return False
+        access = access_for(request.user)
+        if access.is_admin:
+            return True
+        if obj is None:
+            return bool(access.cluster_ids(WRITE_ROLES))
+        return access.can_write(self.obj_cluster_id(obj))
+
+    def obj_cluster_id(self, obj: Any) -> int | None:
+        return obj.cluster_id  # type: ignore[no-any-return]
+
+    def writable(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(access_for(request.user).scope_q(self.cluster_path, WRITE_ROLES))
+
+
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    cluster_path = "stakeholder__cluster"
+
+    def obj_cluster_id(self, obj: Any) -> int | None:
+        return obj.stakeholder.cluster_id  # type: ignore[no-any-return]
+
     list_display = ["stakeholder", "scope", "scope_id", "frequency", "is_active", "updated_at"]
     list_filter = ["scope", "frequency", "is_active"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
@@ -29,29 +61,38 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    cluster_path = "plan__cluster"
+
+    def obj_cluster_id(self, obj: Any) -> int | None:
+        return obj.plan.cluster_id  # type: ignore[no-any-return]
+
     list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(NotificationProfile)
-class NotificationProfileAdmin(admin.ModelAdmin):
+class NotificationProfileAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["stakeholder", "notify_own_changes", "unsubscribed_at", "created_at"]
     list_filter = ["notify_own_changes"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
     readonly_fields = ["stakeholder", "unsubscribe_token", "calendar_token", "created_at"]
     actions = ["new_calendar_link"]
+    cluster_path = "stakeholder__cluster"
 
-    @admin.action(description=_("Revoke the calendar link (issue a new one)"))
+    def obj_cluster_id(self, obj: Any) -> int | None:
+        return obj.stakeholder.cluster_id  # type: ignore[no-any-return]
+
+    @admin.action(description=_("Revoke the calendar link (issue a new one)"), permissions=["change"])
     def new_calendar_link(self, request: HttpRequest, queryset: QuerySet[NotificationProfile]) -> None:
         actor = Actor(user=request.user, source=Source.ADMIN)  # type: ignore[arg-type]
-        for profile in queryset:
+        for profile in self.writable(request, queryset):
             calendar_token_rotate(stakeholder_id=profile.stakeholder_id, actor=actor)
         self.message_user(request, _("New calendar links issued."), messages.SUCCESS)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["id", "created_at", "kind", "to_email", "status", "needs_review", "attempts", "sent_at", "cluster"]
     list_filter = ["status", "needs_review", "kind", "cluster"]
     search_fields = ["to_email", "dedup_key", "message_id"]
@@ -68,17 +109,17 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Resend (after checking it did not arrive)"))
+    @admin.action(description=_("Resend (after checking it did not arrive)"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         from notifications.tasks import enqueue_send
 
-        ids = outbox.resend(queryset.exclude(status=Delivery.Status.SENT).values_list("pk", flat=True))
+        ids = outbox.resend(self.writable(request, queryset).values_list("pk", flat=True))
         enqueue_send(ids)
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": len(ids)}, messages.SUCCESS)
 
-    @admin.action(description=_("Mark as sent (the mail server has it)"))
+    @admin.action(description=_("Mark as sent (the mail server has it)"), permissions=["change"])
     def mark_sent(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        count = outbox.mark_reviewed_as_sent(queryset.values_list("pk", flat=True))
+        count = outbox.mark_reviewed_as_sent(self.writable(request, queryset).values_list("pk", flat=True))
         self.message_user(request, _("%(count)d deliveries marked as sent.") % {"count": count}, messages.SUCCESS)
 
 
