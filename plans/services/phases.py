@@ -159,8 +159,10 @@ def phase_complete(*, phase_id: int, agreement_id: int, actor: Actor, expected_v
 @transaction.atomic
 def phase_skip(*, phase_id: int, reason: str, actor: Actor, expected_version: int | None = None) -> Phase:
     """Skip a pending or active phase; the reason is kept on the phase and in the event."""
-    reason = require_reason(reason, _("A reason is required to skip a phase."))
     phase, _plan = _lock_phase_and_plan(phase_id)
+    check_version(phase, expected_version)
+    ensure_transition_allowed(phase, Phase.Status.SKIPPED)
+    reason = require_reason(reason, _("A reason is required to skip a phase."))
     extra: dict[str, Any] = {"skip_reason": reason}
     if phase.status == Phase.Status.ACTIVE:
         extra["actual_end"] = timezone.localdate()

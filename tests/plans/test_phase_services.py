@@ -191,3 +191,16 @@ def test_phase_start_reports_a_stale_version_or_an_impossible_move_before_its_or
     with pytest.raises(IllegalTransition):
         phase_start(phase_id=second.pk, actor=actor)
     assert Phase.objects.get(pk=first.pk).status == Phase.Status.PENDING
+
+
+def test_phase_skip_reports_a_stale_version_or_an_impossible_move_before_the_missing_reason(
+    plan: Plan, actor: Actor,
+) -> None:
+    from plans.errors import StaleVersion
+
+    phase = phase_of(plan, 1)
+    with pytest.raises(StaleVersion):
+        phase_skip(phase_id=phase.pk, reason="", actor=actor, expected_version=phase.version + 2)
+    Phase.objects.filter(pk=phase.pk).update(status=Phase.Status.SKIPPED, skip_reason="no aplica")
+    with pytest.raises(IllegalTransition):
+        phase_skip(phase_id=phase.pk, reason="", actor=actor)
