@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import exceptions
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import ErrorSerializer
 from plans.access import access_for
 from plans.errors import ValidationFailed
 from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan, Role
@@ -239,7 +240,11 @@ class AuditVerifyView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("chain", OpenApiTypes.STR, description="Chain ids (cluster ids, 0 = "
                                      "programme-wide), comma-separated; default: every chain the user may audit.")],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(ErrorSerializer, description="A chain id that is not a non-negative integer."),
+            404: OpenApiResponse(ErrorSerializer, description="A chain that does not exist or the user may not audit."),
+        },
     )
     def get(self, request: Request) -> Response:
         access = access_for(request.user)

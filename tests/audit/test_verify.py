@@ -218,3 +218,10 @@ def test_api_verify_answers_404_for_unknown_or_out_of_scope_chains(
     everywhere = client_for(user_with_role("aud-global", Role.AUDITOR, None))
     assert everywhere.get(url, {"chain": "999999"}).status_code == 404
     assert everywhere.get(url, {"chain": "0"}).status_code == 200
+
+
+def test_verify_schema_documents_the_400_and_404(auditor: Any, client_for: Callable[..., Any]) -> None:
+    schema = client_for(auditor).get("/api/v1/schema/", {"format": "json"}).json()
+    responses = schema["paths"]["/api/v1/audit/verify/"]["get"]["responses"]
+    for code in ("400", "404"):
+        assert responses[code]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
