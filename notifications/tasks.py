@@ -57,10 +57,11 @@ def dispatch_event(event_id: int) -> int:
 )
 def send_deliveries(delivery_ids: list[int]) -> int:
     result = sending.send_batch(list(delivery_ids))
+    # A second past the rows' next_attempt_at, so the claim (which checks it) cannot be early.
     for delivery_id, delay in result.retry:
-        enqueue_send([delivery_id], countdown=delay)
+        enqueue_send([delivery_id], countdown=delay + 1)
     if result.unclaimed:
-        enqueue_send(result.unclaimed, countdown=result.unclaimed_delay)
+        enqueue_send(result.unclaimed, countdown=result.unclaimed_delay + 1)
     return len(result.sent)
 
 
@@ -68,9 +69,12 @@ def run_outbox_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     grace = dt.timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS)
     events = dispatch.undispatched_events(now=now, grace=grace, lookback=dt.timedelta(days=2))
+    dispatched: list[int] = []
     for event_id in events:
-        dispatch.dispatch_event(event_id=event_id)
-    pending = outbox.pending_to_resend(now=now, grace=grace)
+        dispatched += dispatch.dispatch_event(event_id=event_id)
+    enqueue_send(dispatched)  # fresh rows: pending_to_resend would only see them after the grace
+    just_queued = set(dispatched)
+    pending = [pk for pk in outbox.pending_to_resend(now=now, grace=grace) if pk not in just_queued]
     flagged = outbox.flag_stuck_sending(
         now=now, timeout=dt.timedelta(seconds=settings.NOTIFICATIONS_SENDING_TIMEOUT_SECONDS)
     )

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from notifications.models import Delivery
 
+from .inserts import insert_ignoring_conflicts
 from .recipients import Recipient
 
 
@@ -67,77 +68,6 @@ def build_delivery(
     )
 
 
-NEW_COLUMNS = ("dedup_key", "kind", "channel", "event_id", "stakeholder_id", "user_id", "to_email", "language",
-               "time_zone", "cluster_id", "plan_id", "object_type", "object_id", "scheduled_for", "payload",
-               "status", "attempts", "last_error", "message_id", "needs_review", "created_at", "updated_at")
-ROWS_PER_STATEMENT = 500  # 22 values each: below SQLite's and PostgreSQL's parameter limits
-
-
-def _insert_ignoring_conflicts(rows: list[NewDelivery]) -> None:
-    """Multi-row INSERT ... ON CONFLICT (dedup_key) DO NOTHING, 500 rows per statement.
-
-    Django's bulk_create spends most of its time preparing 25 values per model instance;
-    here only datetimes and JSON need the backend's preparation.
-    """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(Delivery)]
-    if connection.vendor == "postgresql":
-        _insert_postgresql(connection, rows)
-        return
-    ops = connection.ops
-    payload_field = Delivery._meta.get_field("payload")
-    now = ops.adapt_datetimefield_value(timezone.now())
-    table = ops.quote_name(Delivery._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in NEW_COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(NEW_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start:start + ROWS_PER_STATEMENT]
-            params: list[Any] = []
-            for r in chunk:
-                params += [
-                    r.dedup_key, r.kind, Delivery.Channel.EMAIL, r.event_id, r.stakeholder_id, r.user_id,
-                    r.to_email, r.language, r.time_zone, r.cluster_id, r.plan_id, r.object_type, r.object_id,
-                    ops.adapt_datetimefield_value(r.scheduled_for),
-                    payload_field.get_db_prep_save(r.payload, connection),
-                    Delivery.Status.PENDING, 0, "", "", False, now, now,
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608  # nosec B608 - no user input
-                "ON CONFLICT (dedup_key) DO NOTHING",
-                params,
-            )
-
-
-def _insert_postgresql(connection: Any, rows: list[NewDelivery]) -> None:
-    """One INSERT ... SELECT FROM unnest(arrays) per 5,000 rows: 14 parameters, not 100,000."""
-    import json
-
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in NEW_COLUMNS)
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608  # nosec B608 - names from the model
-        "SELECT k, kind, 'email', ev, sh, us, em, lang, tz, cl, pl, ot, oi, sf, pa::jsonb, "
-        "'pending', 0, '', '', false, %s, %s "
-        "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], "
-        "%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::timestamptz[], %s::text[]) "
-        "AS t(k, kind, ev, sh, us, em, lang, tz, cl, pl, ot, oi, sf, pa) "
-        "ON CONFLICT (dedup_key) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start:start + 5000]
-            now = timezone.now()
-            cursor.execute(sql, [
-                now, now, [r.dedup_key for r in chunk], [r.kind for r in chunk], [r.event_id for r in chunk],
-                [r.stakeholder_id for r in chunk], [r.user_id for r in chunk], [r.to_email for r in chunk],
-                [r.language for r in chunk], [r.time_zone for r in chunk], [r.cluster_id for r in chunk],
-                [r.plan_id for r in chunk], [r.object_type for r in chunk], [r.object_id for r in chunk],
-                [r.scheduled_for for r in chunk], [json.dumps(r.payload) for r in chunk],
-            ])
-
-
 def insert_deliveries(rows: Iterable[NewDelivery], *, precheck: bool = True, return_ids: bool = True) -> list[int]:
     """Insert rows whose dedup key is new; return their ids (existing keys are left alone).
 
@@ -155,7 +85,7 @@ def insert_deliveries(rows: Iterable[NewDelivery], *, precheck: bool = True, ret
             chunk = keys[start:start + 1000]
             existing.update(Delivery.objects.filter(dedup_key__in=chunk).values_list("dedup_key", flat=True))
     fresh = [r for r in rows if r.dedup_key not in existing]
-    _insert_ignoring_conflicts(fresh)
+    insert_ignoring_conflicts(fresh)
     if not return_ids:
         return []
     fresh_keys = [r.dedup_key for r in fresh]
@@ -168,10 +98,11 @@ def insert_deliveries(rows: Iterable[NewDelivery], *, precheck: bool = True, ret
 
 
 def claim(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
-    """Atomically take a pending delivery; only one caller can win."""
+    """Atomically take a pending delivery whose backoff has passed; only one caller can win."""
     now = now or timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     return bool(
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        Delivery.objects.filter(due, pk=delivery_id, status=Delivery.Status.PENDING).update(
             status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None,
             updated_at=now,
         )
@@ -186,15 +117,17 @@ def new_message_id(delivery_id: int) -> str:
 def advance(*, sent_id: int | None = None, claim_id: int | None = None, message_id: str = "") -> bool:
     """Mark the previous message sent and claim the next one in one statement.
 
-    The claim is the same conditional update as `claim` (only a pending row is taken), so
-    two workers can never both win; doing both moves in one statement halves the round trips
-    of a batch. Returns whether `claim_id` was claimed.
+    The claim is the same conditional update as `claim` (only a pending row whose backoff
+    has passed is taken), so two workers can never both win; doing both moves in one
+    statement halves the round trips of a batch. Returns whether `claim_id` was claimed.
     """
     if sent_id is None and claim_id is None:
         return False
     now = timezone.now()
     sent, claim_ = sent_id or -1, claim_id or -1
     table = Delivery._meta.db_table
+    connection = connections[router.db_for_write(Delivery)]
+    due = connection.ops.adapt_datetimefield_value(now)  # compared with stored values: same format
     sql = (
         f"UPDATE {table} SET "  # noqa: S608  # nosec B608 - values are parameters
         "status = CASE WHEN id = %s THEN 'sending' ELSE 'sent' END, "
@@ -205,12 +138,14 @@ def advance(*, sent_id: int | None = None, claim_id: int | None = None, message_
         "message_id = CASE WHEN id = %s THEN %s ELSE message_id END, "
         "last_error = CASE WHEN id = %s THEN last_error ELSE '' END, "
         "updated_at = %s "
-        "WHERE (id = %s AND status = 'pending') OR (id = %s AND status = 'sending') RETURNING id"
+        "WHERE (id = %s AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
+        "OR (id = %s AND status = 'sending') RETURNING id"
     )
     params: list[Any] = [
-        claim_, claim_, claim_, now, claim_, claim_, now, claim_, message_id[:250], claim_, now, claim_, sent,
+        claim_, claim_, claim_, now, claim_, claim_, now, claim_, message_id[:250], claim_, now,  # SET
+        claim_, due, sent,  # WHERE
     ]
-    with connections[router.db_for_write(Delivery)].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         touched = {row[0] for row in cursor.fetchall()}
     return claim_id in touched
@@ -277,10 +212,31 @@ def flag_stuck_sending(*, now: dt.datetime, timeout: dt.timedelta) -> int:
     )
 
 
-def resend(delivery_ids: Iterable[int]) -> list[int]:
-    """A person's decision: send again (used by the admin for rows needing review or failed)."""
+def defer(delivery_ids: Iterable[int], *, delay: float, error: str = "") -> None:
+    """Leave pending rows pending until `delay` from now (the server, not the message, failed)."""
+    now = timezone.now()
+    values: dict[str, Any] = {"next_attempt_at": now + dt.timedelta(seconds=delay), "updated_at": now}
+    if error:
+        values["last_error"] = error[:4000]
     ids = list(delivery_ids)
-    Delivery.objects.filter(pk__in=ids).exclude(status=Delivery.Status.SENT).update(
+    for start in range(0, len(ids), 1000):
+        Delivery.objects.filter(pk__in=ids[start:start + 1000], status=Delivery.Status.PENDING).update(**values)
+
+
+def unclaim(delivery_id: int) -> None:
+    """Give back a claimed row whose message certainly did not go out (the claim's attempt is undone)."""
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, attempts=F("attempts") - 1, updated_at=timezone.now()
+    )
+
+
+def resend(delivery_ids: Iterable[int]) -> list[int]:
+    """A person's decision: send again. Only rows in doubt (needs_review), failed or suppressed:
+    a `sending` row without the flag is being handled by a worker right now."""
+    resendable = Q(needs_review=True) | Q(status__in=[Delivery.Status.FAILED, Delivery.Status.SUPPRESSED])
+    rows = Delivery.objects.filter(resendable, pk__in=list(delivery_ids)).exclude(status=Delivery.Status.SENT)
+    ids = list(rows.values_list("pk", flat=True))
+    Delivery.objects.filter(resendable, pk__in=ids).exclude(status=Delivery.Status.SENT).update(
         status=Delivery.Status.PENDING, needs_review=False, next_attempt_at=None, attempts=0,
         updated_at=timezone.now(),
     )

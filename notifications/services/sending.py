@@ -6,7 +6,13 @@ and the sweep re-enqueues them. Errors are sorted into three bins:
 
 * transient (no answer yet, or a 4xx answer): back to pending, retried with backoff;
 * permanent (5xx, bad address, a rendering bug): failed, with the error;
-* ambiguous (the connection broke during DATA): stays `sending` with needs_review.
+* ambiguous (the connection broke during DATA, or the task's soft time limit struck while
+  the message was being handed over): stays `sending` with needs_review.
+
+The connection is opened before the first claim: a server that cannot be reached or
+refuses our login (a wrong password answers 535) is the server's problem, not the
+messages'. Nothing is claimed, no attempt is counted, and the whole batch is deferred with
+a backoff that grows with how long the rows have already waited.
 """
 
 from __future__ import annotations
@@ -15,8 +21,12 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db.models import Min
+from django.utils import timezone
 
 from notifications.backends import AmbiguousSendError
 from notifications.content import Content
@@ -75,6 +85,16 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
     try:
         for index, delivery_id in enumerate(delivery_ids):
             delivery = rows.get(delivery_id)
+            if delivery is not None and not opened:
+                flush()  # the previous message went out: record it before a slow connect
+                try:
+                    conn.open()
+                    opened = True
+                except SoftTimeLimitExceeded:
+                    raise  # nothing claimed: the rows stay pending for the sweep
+                except Exception as exc:
+                    _defer_unreachable(delivery_ids[index:], exc, result)
+                    break
             message_id = outbox.new_message_id(delivery_id)
             claimed = outbox.advance(
                 sent_id=just_sent, claim_id=delivery_id if delivery else None, message_id=message_id
@@ -90,16 +110,19 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                 continue
             try:
                 message = render(delivery, contents=contents)
+            except SoftTimeLimitExceeded:
+                outbox.unclaim(delivery_id)  # nothing went out for this one
+                raise
             except Exception as exc:  # a bug or a vanished object: retrying will not help
                 logger.exception("rendering delivery %s failed", delivery_id)
                 outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"rendering failed: {exc!r}")
                 continue
             try:
-                if not opened:
-                    conn.open()
-                    opened = True
                 message.connection = conn
                 conn.send_messages([message])
+            except SoftTimeLimitExceeded:  # it may have been handed over already: a person decides
+                outbox.mark_ambiguous(delivery_id, error="the task's time limit struck while sending")
+                raise
             except AmbiguousSendError as exc:
                 outbox.mark_ambiguous(delivery_id, error=str(exc))
                 _reset(conn)
@@ -116,6 +139,7 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                 # The server is unwell: leave the rest pending and try them together later.
                 result.unclaimed = list(delivery_ids[index + 1 :])
                 result.unclaimed_delay = delay or outbox.backoff_seconds(1)
+                outbox.defer(result.unclaimed, delay=result.unclaimed_delay)  # the sweep must wait too
                 _reset(conn)
                 opened = False
                 break
@@ -127,6 +151,21 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
         if opened:
             _reset(conn)
     return result
+
+
+def _defer_unreachable(ids: list[int], exc: BaseException, result: BatchResult) -> None:
+    """The server could not be reached or refused the login: defer the batch, attempts untouched."""
+    now = timezone.now()
+    oldest = Delivery.objects.filter(pk__in=ids[:1000]).aggregate(first=Min("created_at"))["first"] or now
+    waited = (now - oldest).total_seconds()
+    # Wait about as long as the rows have waited so far (doubling), within the usual bounds.
+    base = outbox.backoff_seconds(1)
+    delay = min(max(base, waited), float(settings.NOTIFICATIONS_RETRY_MAX_SECONDS))
+    error = f"mail server unavailable: {type(exc).__name__}: {exc}"
+    logger.warning("%s; %d deliveries deferred by %.0f s", error, len(ids), delay)
+    outbox.defer(ids, delay=delay, error=error)
+    result.unclaimed = list(ids)
+    result.unclaimed_delay = delay
 
 
 def _reset(conn: BaseEmailBackend) -> None:

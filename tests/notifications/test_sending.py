@@ -117,6 +117,13 @@ def test_transient_refusal_goes_back_to_pending_with_growing_backoff(world: Worl
     assert first.status == Delivery.Status.PENDING and first.attempts == 1 and "451" in first.last_error
     assert first.next_attempt_at is not None and first.next_attempt_at > timezone.now()
     assert result.retry[0][0] == ids[0] and result.unclaimed == ids[1:]
+    rest = Delivery.objects.get(pk=ids[1])  # left pending, and the sweep must wait for it too
+    assert rest.attempts == 0 and rest.next_attempt_at is not None and rest.next_attempt_at > timezone.now()
+    later = timezone.now() + dt.timedelta(seconds=1)
+    assert outbox.pending_to_resend(now=later, grace=dt.timedelta(seconds=0)) == []
+    sending.send_batch(ids, connection=FlakyBackend())  # too early: the backoff is enforced by the claim
+    assert mail.outbox == [] and Delivery.objects.filter(status=Delivery.Status.SENT).count() == 0
+    Delivery.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())  # time passes
     sending.send_batch(ids, connection=FlakyBackend())
     assert Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENT).count() == 2
     assert len(mail.outbox) == 2
@@ -127,6 +134,7 @@ def test_attempts_run_out_then_failed_with_the_error(world: World) -> None:
     ids = completion_deliveries(world)[:1]
     FlakyBackend.failures = 5
     sending.send_batch(ids, connection=FlakyBackend())
+    Delivery.objects.filter(pk__in=ids).update(next_attempt_at=None)  # the backoff has passed
     sending.send_batch(ids, connection=FlakyBackend())
     delivery = Delivery.objects.get(pk=ids[0])
     assert delivery.status == Delivery.Status.FAILED and "gave up after 2 attempts" in delivery.last_error
@@ -184,3 +192,81 @@ def test_eml_backend_writes_one_readable_file_per_message(world: World, tmp_path
     assert len(files) == 2
     parsed = message_from_bytes(files[0].read_bytes())
     assert parsed.is_multipart() and parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+class UnreachableBackend(BaseEmailBackend):
+    """Stands in for a server that refuses our login (wrong password) before any message."""
+
+    def open(self) -> bool:
+        raise smtplib.SMTPAuthenticationError(535, b"5.7.8 authentication failed")
+
+    def send_messages(self, email_messages: Any) -> int:  # pragma: no cover - never reached
+        raise AssertionError("no message may be sent without a connection")
+
+
+def test_a_refused_login_defers_the_batch_without_charging_the_messages(world: World) -> None:
+    ids = completion_deliveries(world)
+    result = sending.send_batch(ids, connection=UnreachableBackend())
+    rows = list(Delivery.objects.filter(pk__in=ids))
+    assert {(r.status, r.attempts) for r in rows} == {(Delivery.Status.PENDING, 0)}
+    assert all(r.next_attempt_at is not None and r.next_attempt_at > timezone.now() for r in rows)
+    assert all("535" in r.last_error for r in rows)
+    assert result.unclaimed == ids and result.unclaimed_delay > 0 and result.sent == []
+
+
+def test_resend_leaves_a_row_a_worker_is_sending_alone(world: World) -> None:
+    ids = completion_deliveries(world)
+    assert outbox.claim(ids[0])  # a worker is sending it right now
+    outbox.mark_final(ids[1], status=Delivery.Status.FAILED, error="550")
+    assert outbox.resend(ids) == [ids[1]]
+    busy, failed = Delivery.objects.get(pk=ids[0]), Delivery.objects.get(pk=ids[1])
+    assert busy.status == Delivery.Status.SENDING and busy.attempts == 1
+    assert failed.status == Delivery.Status.PENDING and failed.attempts == 0
+
+
+class TimeLimitBackend(BaseEmailBackend):
+    """The task's soft time limit strikes while the message is being handed to the server."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        raise SoftTimeLimitExceeded()
+
+
+def test_a_time_limit_while_sending_leaves_the_row_for_a_person(world: World) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    ids = completion_deliveries(world)
+    with pytest.raises(SoftTimeLimitExceeded):
+        sending.send_batch(ids, connection=TimeLimitBackend())
+    first, second = Delivery.objects.get(pk=ids[0]), Delivery.objects.get(pk=ids[1])
+    assert first.status == Delivery.Status.SENDING and first.needs_review  # may have gone: not failed
+    assert second.status == Delivery.Status.PENDING and second.attempts == 0
+
+
+def test_a_refused_connection_to_a_real_smtp_client_defers_the_batch(world: World) -> None:
+    from notifications.backends import SmtpBackend
+
+    from .realparts import free_port
+
+    ids = completion_deliveries(world)
+    backend = SmtpBackend(host="127.0.0.1", port=free_port(), timeout=2)  # nobody listens there
+    sending.send_batch(ids, connection=backend)
+    assert {(r.status, r.attempts) for r in Delivery.objects.filter(pk__in=ids)} == {(Delivery.Status.PENDING, 0)}
+
+
+def test_the_sweep_sends_what_it_dispatches_for_a_lost_event(world: World, monkeypatch: Any) -> None:
+    from notifications import tasks
+
+    queued: list[list[int]] = []
+    # The broker is an edge: record what would be published.
+    monkeypatch.setattr(tasks.send_deliveries, "apply_async", lambda args, **kw: queued.append(list(args[0])))
+    import time_machine
+
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=2), tick=True):
+        milestone_complete(milestone_id=world.milestone.pk, actor=world.coordinator_actor,
+                           completed_on=dt.date(2026, 11, 20), note="Informe entregado")  # its dispatch was lost
+    result = tasks.run_outbox_sweep()  # the real clock: the rows it creates are brand new
+    created = sorted(Delivery.objects.values_list("pk", flat=True))
+    assert result["events"] >= 1 and created
+    assert sorted(pk for chunk in queued for pk in chunk) == created  # sent now, not a minute later
