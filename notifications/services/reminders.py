@@ -15,6 +15,7 @@ with those, not with all milestones.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +33,7 @@ from projects.models import Milestone
 from .outbox import NewDelivery, build_delivery, insert_deliveries
 from .recipients import Recipient, coordinators, subscribers
 
+logger = logging.getLogger(__name__)
 SEND_AT = dt.time(7, 0)
 MAX_OVERDUE_REMINDERS = 26  # about half a year of weekly reminders; escalation happened long before
 
@@ -104,6 +106,8 @@ def milestone_occurrences(
     Due soon: on each offset's day. Overdue: once per period of N days from the day after the
     due date (day 1, 1+N, ...), at the first run after 07:00 local in that period, so a
     milestone found overdue mid-period is reminded at once and then not again in that period.
+    The label carries the reminder's instant (UTC): for overdue, the period's own instant
+    (07:00 local on its first day), which is the same whichever day of the period sends it.
     """
     days = list(due_days(now, tz))
     for day, at in days:
@@ -115,7 +119,8 @@ def milestone_occurrences(
         over = (day - due).days
         period = (over - 1) // policy.overdue_every_days
         if over >= 1 and period < MAX_OVERDUE_REMINDERS:
-            yield Kind.MILESTONE_OVERDUE, over, f"overdue:{due.isoformat()}:p{period}", at
+            period_at = instant(due + dt.timedelta(days=1 + period * policy.overdue_every_days), tz)
+            yield Kind.MILESTONE_OVERDUE, over, f"overdue:{due.isoformat()}:p{period}:{stamp(period_at)}", period_at
 
 
 @transaction.atomic
@@ -129,6 +134,7 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
         "responsible__email", "responsible__language", "responsible__time_zone", "responsible__is_active",
     )
     coordinator_cache: dict[int, list[Recipient]] = {}
+    clusters_without_coordinator: set[int] = set()
     new: list[NewDelivery] = []
 
     def coordinators_of(cluster_id: int) -> list[Recipient]:
@@ -153,13 +159,24 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
         for person in people:
             for kind, days, label, at in milestone_occurrences(due, policy, now, zone(person.time_zone or cluster_tz)):
                 add(kind, mid, label, person, at, days, due, cluster_id, plan_id)
-        # Escalation: once per due date, to the coordinators, from N days overdue on.
-        for person in coordinators_of(cluster_id):
-            passed = list(due_days(now, zone(person.time_zone or cluster_tz)))
+        # Escalation: once per due date, to the coordinators, from N days overdue on; its instant
+        # (in the key) is 07:00 local on the day it became due, whichever later day sends it.
+        escalators = coordinators_of(cluster_id)
+        if not escalators:
+            passed = list(due_days(now, zone(cluster_tz)))
             if passed and (passed[-1][0] - due).days >= policy.escalate_after_days:
-                day, at = passed[-1]
-                add(Kind.MILESTONE_ESCALATION, mid, due.isoformat(), person, at, (day - due).days, due,
-                    cluster_id, plan_id)
+                clusters_without_coordinator.add(cluster_id)
+        for person in escalators:
+            tz = zone(person.time_zone or cluster_tz)
+            passed = list(due_days(now, tz))
+            if passed and (passed[-1][0] - due).days >= policy.escalate_after_days:
+                day, _at = passed[-1]
+                at = instant(due + dt.timedelta(days=policy.escalate_after_days), tz)
+                add(Kind.MILESTONE_ESCALATION, mid, f"{due.isoformat()}:{stamp(at)}", person, at, (day - due).days,
+                    due, cluster_id, plan_id)
+    if clusters_without_coordinator:  # once per sweep: escalations (and orphan reminders) have nobody to go to
+        logger.warning("no coordinator with an email in clusters %s: milestone escalations are not sent",
+                       sorted(clusters_without_coordinator))
     return insert_deliveries(new)
 
 

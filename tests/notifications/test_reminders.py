@@ -90,6 +90,31 @@ def test_a_milestone_found_overdue_mid_period_is_reminded_at_once_then_not_again
     assert len(reminders.milestone_reminders(now=dt.datetime(2027, 1, 6, 12, 0, tzinfo=UTC))) == 1
 
 
+def test_overdue_and_escalation_keys_carry_the_reminder_instant(world: World) -> None:
+    # Due 2026-12-15, first seen 20 days overdue (period 2 starts on day 15 = 12-30, 07:00 Tucumán = 10:00 UTC;
+    # escalation became due on day 14 = 12-29).
+    now = dt.datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+    rows = {d.kind: d for d in Delivery.objects.filter(pk__in=reminders.milestone_reminders(now=now))}
+    mid = world.milestone.pk
+    overdue, escalation = rows[Kind.MILESTONE_OVERDUE], rows[Kind.MILESTONE_ESCALATION]
+    assert overdue.dedup_key == f"milestone_overdue:m{mid}:overdue:2026-12-15:p2:20261230T1000Z:s{world.ana.pk}:email"
+    assert overdue.scheduled_for == dt.datetime(2026, 12, 30, 10, 0, tzinfo=UTC)
+    assert escalation.dedup_key.startswith(f"milestone_escalation:m{mid}:2026-12-15:20261229T1000Z:")
+    assert escalation.scheduled_for == dt.datetime(2026, 12, 29, 10, 0, tzinfo=UTC)
+
+
+def test_escalations_without_a_coordinator_are_logged_once_per_sweep(world: World, caplog: pytest.LogCaptureFixture
+                                                                     ) -> None:
+    from plans.models import RoleAssignment
+
+    RoleAssignment.objects.filter(cluster=world.cluster, role="coordinator").delete()
+    MilestoneFactory.create(plan=world.plan, project=world.milestone.project, due_date=world.milestone.due_date)
+    with caplog.at_level("WARNING", logger="notifications.services.reminders"):
+        reminders.milestone_reminders(now=dt.datetime(2027, 1, 4, 12, 0, tzinfo=UTC))
+    warnings = [r for r in caplog.records if "no coordinator" in r.getMessage()]
+    assert len(warnings) == 1 and str(world.cluster.pk) in warnings[0].getMessage()
+
+
 def test_plan_policy_changes_the_offsets(world: World) -> None:
     ReminderPolicy.objects.create(plan=world.plan, due_soon_days=[3], overdue_every_days=2, escalate_after_days=30)
     assert reminders.milestone_reminders(now=dt.datetime(2026, 12, 8, 12, 0, tzinfo=UTC)) == []  # 7 days: not any more
