@@ -3,6 +3,12 @@
 Idempotent: a DispatchRecord row marks the event as handled, and every delivery has a
 unique dedup key (event + recipient + channel), so a second dispatch of the same event
 (the sweep racing the normal path) creates nothing new.
+
+Data loading is not news: events recorded by a management command without a user
+(source "command", no actor: the demo loader `load_demo`, imports of past records) are
+marked dispatched with no deliveries or digest entries. Otherwise a first `make run`
+would email everyone about the demo's whole data-entry history. Changes made by people
+(API, admin) and by tasks notify as usual; a command run on behalf of a user notifies too.
 """
 
 from __future__ import annotations
@@ -15,13 +21,17 @@ from django.utils import timezone
 
 from notifications.kinds import NOTIFYING_OBJECT_TYPES, Kind, kind_of_event
 from notifications.models import Delivery, DigestEntry, DispatchRecord, Frequency
-from plans.models import Forum, HistoryEvent
+from plans.models import Forum, HistoryEvent, Source
 from projects.models import Milestone, MilestoneUpdate
 
 from .outbox import build_delivery, insert_deliveries
 from .recipients import ensure_profiles, subscribers
 
 logger = logging.getLogger(__name__)
+
+
+def is_data_load(event: HistoryEvent) -> bool:
+    return event.source == Source.COMMAND and event.actor_id is None
 
 
 def project_of(event: HistoryEvent) -> int | None:
@@ -53,7 +63,7 @@ def dispatch_event(*, event_id: int) -> list[int]:
         pk=event.object_id or 0, starts_at__lt=timezone.now()
     ).exists():
         kind = None  # no invitation to a forum already past (e.g. history being entered afterwards)
-    if kind is None or not event.chain_id:
+    if kind is None or not event.chain_id or is_data_load(event):
         DispatchRecord.objects.bulk_create([DispatchRecord(event_id=event_id)], ignore_conflicts=True)
         return []
 

@@ -14,7 +14,7 @@ from notifications.services import dispatch, sending
 from plans.models import HistoryEvent
 from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from projects.services.milestones import milestone_complete, milestone_reschedule, milestone_update_post
-from tests.factories import PhaseFactory
+from tests.factories import MilestoneFactory, PhaseFactory
 
 from .conftest import World
 
@@ -41,6 +41,22 @@ def test_completion_reaches_every_default_subscriber_but_its_author(world: World
     # Defaults were created lazily for everyone in the cluster (the author included).
     assert NotificationProfile.objects.filter(stakeholder__cluster=world.cluster).count() == 3
     assert Subscription.objects.filter(stakeholder=world.bob, scope="cluster", scope_id=world.cluster.pk).exists()
+
+
+def test_a_data_load_by_a_command_notifies_nobody_but_a_person_does(world: World) -> None:
+    from plans.models import Source
+    from plans.services.history import Actor
+
+    milestone_complete(milestone_id=world.milestone.pk, actor=Actor.system(Source.COMMAND),
+                       completed_on=timezone.localdate() - dt.timedelta(days=1), note="Cargado por load_demo")
+    loaded = last_event("projects.milestone")
+    assert dispatch.dispatch_event(event_id=loaded.pk) == []
+    assert DispatchRecord.objects.filter(event_id=loaded.pk, deliveries=0).exists()  # the sweep will not retry it
+    assert not DigestEntry.objects.filter(event_id=loaded.pk).exists()
+    other = MilestoneFactory.create(plan=world.plan, project=world.milestone.project)
+    milestone_complete(milestone_id=other.pk, actor=world.coordinator_actor,
+                       completed_on=timezone.localdate() - dt.timedelta(days=1), note="Informe entregado")
+    assert len(dispatch.dispatch_event(event_id=last_event("projects.milestone").pk)) == 2
 
 
 def test_dispatching_twice_creates_nothing_new(world: World) -> None:
