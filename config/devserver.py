@@ -42,7 +42,7 @@ def main() -> int:
     print(
         "\nPMC Tracker is running at http://127.0.0.1:8000/admin/ "
         "(API: http://127.0.0.1:8000/api/v1/docs/)\n"
-        f"Demo logins (password {password!r}): admin, coordinator, stakeholder, auditor\n"
+        f"Demo logins (password {password!r}): admin, coordinator, coordinator-fruit, stakeholder, auditor\n"
         f"Email is written to {VAR / 'mail'}\nPress Ctrl-C to stop everything.\n",
         flush=True,
     )

@@ -95,6 +95,10 @@ def load_demo(*, today: dt.date | None = None) -> DemoSummary:
         _ensure_role(stakeholder, lacteo.pk, Role.STAKEHOLDER)
         _ensure_role(auditor, None, Role.AUDITOR)
         _view_only_group(auditor)
+        # The fine-fruit cluster gets its own coordinator, so its milestone escalations have someone to reach.
+        fruit_coordinator = _user("coordinator-fruit", password, email="coordinacion.frutasfinas@example.org",
+                                  staff=True, superuser=False, summary=summary)
+        _ensure_role(fruit_coordinator, Cluster.objects.get(slug=finefruit.SLUG).pk, Role.COORDINATOR)
         person = Stakeholder.objects.get(cluster=lacteo, email=dairy.STAKEHOLDER_EMAIL)
         if person.user_id != stakeholder.pk:
             cluster_services.stakeholder_update(stakeholder_id=person.pk, actor=ACTOR, values={"user": stakeholder})
