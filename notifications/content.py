@@ -194,6 +194,13 @@ def compose_reminder(delivery: Delivery, cluster: Cluster) -> Content:
     return Content(f"{tag} {heading}", heading, lines, details, link(f"/api/v1/milestones/{m.pk}/"))
 
 
+def with_plan(content: Content, kind: str, plan: Plan | None) -> Content:
+    """Every message about a plan names it (the phase line and the plan-status heading already do)."""
+    if plan is not None and kind not in (Kind.PHASE_STARTED, Kind.PHASE_COMPLETED, Kind.PLAN_STATUS_CHANGED):
+        content.details.insert(0, (_("Plan"), str(plan)))
+    return content
+
+
 def compose(delivery: Delivery) -> Content:
     cluster = delivery.cluster
     plan = Plan.objects.filter(pk=delivery.plan_id).first() if delivery.plan_id else None
@@ -207,12 +214,13 @@ def compose(delivery: Delivery) -> Content:
                 continue
             proxy = Delivery(kind=entry.kind, cluster=cluster, plan_id=event.plan_id, language=delivery.language)
             try:
-                items.append(compose_event(proxy, event, Plan.objects.filter(pk=event.plan_id or 0).first(), cluster))
+                item_plan = Plan.objects.filter(pk=event.plan_id or 0).first()
+                items.append(with_plan(compose_event(proxy, event, item_plan, cluster), entry.kind, item_plan))
             except (LookupError, ValueError, ObjectDoesNotExist):
                 continue  # the object is gone; the digest lists what still exists
         heading = ngettext("%(count)d update", "%(count)d updates", len(items)) % {"count": len(items)}
         return Content(f"[{cluster.name}] {_('Your digest')}: {heading}", _("Your digest"), items=items)
     if delivery.event_id:
         event = HistoryEvent.objects.get(pk=delivery.event_id)
-        return compose_event(delivery, event, plan, cluster)
-    return compose_reminder(delivery, cluster)
+        return with_plan(compose_event(delivery, event, plan, cluster), delivery.kind, plan)
+    return with_plan(compose_reminder(delivery, cluster), delivery.kind, plan)

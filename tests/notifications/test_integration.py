@@ -155,7 +155,7 @@ def test_the_same_beat_run_twice_sends_one_reminder(place: World, smtp: Any, wor
     wait_for(lambda: len(handler.received) == 1, what="the reminder")
     run_outbox_sweep(timezone.now() + dt.timedelta(minutes=5))
     assert [str(m["To"]) for m in handler.received] == [place.ana.email]
-    assert "7 días" in str(handler.received[0]["Subject"]) or "7 day" in str(handler.received[0]["Subject"])
+    assert "Muestreo de tambos vence en 7 días" in str(handler.received[0]["Subject"])
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(

@@ -41,6 +41,7 @@ def test_message_is_multipart_in_the_recipient_language_with_one_click_unsubscri
     spanish = by_to[world.ana.email]
     assert spanish.subject == spanish_subject()
     assert "20 de noviembre de 2026" in spanish.body
+    assert "Plan: PMC Lácteo (v1)" in spanish.body  # the plan's name, as issue 4 §5 asks
     html, mime = spanish.alternatives[0]  # type: ignore[attr-defined]
     assert mime == "text/html" and '<html lang="es">' in html and "Plan de mastitis" in html
     headers = spanish.extra_headers
