@@ -1,0 +1,32 @@
+"""`make run`'s supervisor: a dying worker/beat is restarted (a few times); Ctrl-C is a normal stop."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from config.devserver import Supervisor
+
+DIES = [sys.executable, "-c", "import sys; sys.exit(3)"]
+SLEEPS = [sys.executable, "-c", "import time; time.sleep(30)"]
+INTERRUPTED = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGINT)"]
+
+
+def test_a_dying_worker_is_restarted_then_given_up_on(capsys) -> None:  # type: ignore[no-untyped-def]
+    supervisor = Supervisor({"web": SLEEPS, "worker": DIES}, max_restarts=2)
+    for name in supervisor.commands:
+        supervisor.spawn(name)
+    assert supervisor.run(poll=0.05) == 1
+    assert supervisor.restarts["worker"] == 2
+    err = capsys.readouterr().err
+    assert "worker exited unexpectedly (code 3); restarting it (1/2)." in err
+    assert "Stopped because worker exited with code 3." in err
+    assert supervisor.processes["web"].poll() is not None  # the others were stopped
+
+
+def test_children_stopped_by_ctrl_c_first_mean_a_normal_stop(capsys) -> None:  # type: ignore[no-untyped-def]
+    supervisor = Supervisor({"beat": INTERRUPTED})
+    supervisor.spawn("beat")
+    assert supervisor.run(poll=0.05) == 0
+    assert supervisor.processes["beat"].returncode == -signal.SIGINT
+    assert "Stopped" not in capsys.readouterr().err
