@@ -96,9 +96,14 @@ def plan_script(plan_id: int, milestones: int, projects: int) -> Any:
 def build(total: int, big: int, asof_milestones: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
-    from plans.audit.verify import content_hash
     from plans.models import Cluster, HistoryChainHead, Plan
-    from plans.services.history import GENESIS_HASH, canonical_json, declare_application_write, history_value
+    from plans.services.history import (
+        GENESIS_HASH,
+        canonical_json,
+        content_hash,
+        declare_application_write,
+        history_value,
+    )
 
     started = time.perf_counter()
     with connection.cursor() as cursor:

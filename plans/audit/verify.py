@@ -13,7 +13,6 @@ rewrite of chain and head together.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,13 +25,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from plans.models import HistoryChainHead, HistoryEvent
-from plans.services.history import GENESIS_HASH, canonical_json, history_value
+from plans.services.history import GENESIS_HASH, HASHED_FIELDS, content_hash, history_value
 
 # The columns that make an event's content, in the order `event_row_content` reads them.
-CONTENT_COLUMNS = (
-    "chain_id", "chain_seq", "occurred_at", "actor_id", "actor_label", "source", "action", "object_type",
-    "object_id", "object_repr", "plan_id", "changes", "reason", "context", "outside_app", "prev_hash",
-)
+CONTENT_COLUMNS = HASHED_FIELDS
 
 
 def event_row_content(row: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
@@ -63,10 +59,6 @@ def raw_rows(qs: QuerySet[HistoryEvent], columns: tuple[str, ...], chunk_size: i
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             yield from rows
-
-
-def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

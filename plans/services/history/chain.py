@@ -1,0 +1,98 @@
+"""Appending to a cluster's hash chain: lock its head, take the next position, link the hash.
+
+Each cluster has its own chain (`chain_id` = cluster id, 0 for programme-wide rows); the
+head row is the last lock a write takes (milestone -> project -> plan -> chain head).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from plans.models import HistoryChainHead, HistoryEvent
+
+from .actor import Actor
+from .canonical import history_value, object_type_of
+from .hashing import compute_hash
+from .hook import on_event_recorded
+
+
+def _lock_head(chain_id: int) -> HistoryChainHead:
+    HistoryChainHead.objects.get_or_create(chain_id=chain_id)
+    heads = HistoryChainHead.objects.select_for_update()
+    if transaction.get_connection().vendor == "postgresql":
+        # Marks the transaction as the application's, in the same query: the database's
+        # capture triggers (plans/audit/guards.py) then leave its row changes alone.
+        heads = heads.annotate(_app_write=RawSQL("set_config('pmc.app_write', '1', true)", ()))
+    return heads.get(chain_id=chain_id)
+
+
+def record_event(
+    *,
+    actor: Actor,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: int | None = None,
+    object_repr: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    context: dict[str, Any] | None = None,
+    plan_id: int | None = None,
+    cluster_id: int | None = None,
+    outside_app: bool = False,
+    occurred_at: dt.datetime | None = None,
+) -> HistoryEvent:
+    """Append one event to the chain of the instance's cluster. Must run inside atomic().
+
+    After the transaction commits, the consumers in settings.HISTORY_EVENT_CONSUMERS get its id.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the service's transaction")
+    if instance is not None:
+        object_type = object_type or object_type_of(instance)
+        object_id = object_id if object_id is not None else instance.pk
+        object_repr = object_repr or str(instance)[:300]
+        if plan_id is None and hasattr(instance, "history_plan_id"):
+            plan_id = instance.history_plan_id()
+        if cluster_id is None and hasattr(instance, "history_cluster_id"):
+            cluster_id = instance.history_cluster_id()
+    chain_id = cluster_id or 0
+    head = _lock_head(chain_id)
+
+    event = HistoryEvent(
+        chain_id=chain_id,
+        chain_seq=head.last_seq + 1,
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        source=actor.source,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        plan_id=plan_id,
+        changes=history_value(changes or {}),
+        reason=reason or "",
+        context=history_value(context or {}),
+        outside_app=outside_app,
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event)
+    event.save(force_insert=True)
+    HistoryChainHead.objects.filter(chain_id=chain_id).update(last_seq=event.chain_seq, last_hash=event.hash)
+    on_event_recorded(event.pk)
+    return event
+
+
+def declare_application_write() -> None:
+    """For bulk loads that write domain rows without events (scale data, fixtures): mark the
+    transaction as the application's so PostgreSQL's capture triggers do not report it."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pmc.app_write', '1', true)")
