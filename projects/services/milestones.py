@@ -22,16 +22,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import RuleViolation, ValidationFailed
-from plans.models import Stakeholder
+from plans.models import Plan, Stakeholder
+from plans.services.common import ensure_plan_open
 from plans.services.history import (
     Actor,
     check_version,
     create_with_history,
+    ensure_transition_allowed,
     lock,
     transition,
     update_with_history,
@@ -59,10 +62,7 @@ YEARS_AHEAD = 50
 
 
 def _years_from(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, day=28)
+    return day + relativedelta(years=years)  # 29 February -> 28 February in a year that has none
 
 
 def _check_date_range(day: dt.date, *, field: str, recorded_on: dt.date, latest: dt.date) -> None:
@@ -81,16 +81,17 @@ def _check_due_date(day: dt.date, *, cluster_id: int, recorded_on: dt.date | Non
     _check_date_range(day, field="due_date", recorded_on=recorded_on or today, latest=_years_from(today, YEARS_AHEAD))
 
 
-def _lock_open_project(project_id: int, *, moving: bool = True) -> Project:
-    """Lock project then plan (the lock order of lock_for_progress), refuse a closed plan and,
-    for `moving` writes, a completed or cancelled project. Returns the project with its plan."""
-    lock_for_progress(project_id=project_id)
-    project = Project.objects.select_related("plan").get(pk=project_id)  # full row, already locked
-    lock_open_plan(project.plan_id)
+def _lock_open_project(project_id: int, *, moving: bool = True) -> tuple[Project, Plan]:
+    """Lock project then plan, once each (lock_for_progress), refuse a closed plan and, for
+    `moving` writes, a completed or cancelled project. The locked pair goes on to
+    recompute_progress, so no row is locked again after the history event."""
+    project, plan = lock_for_progress(project_id=project_id)
+    project.plan = plan
+    ensure_plan_open(plan)
     if moving and project.status in CLOSED_PROJECT_STATUSES:
         raise RuleViolation(_("The project is %(status)s; its milestones can no longer be moved or rescheduled."),
                             status=project.get_status_display())
-    return project
+    return project, plan
 
 
 def _check_weight(weight: Any) -> int:
@@ -112,21 +113,16 @@ def _lock_milestone(milestone_id: int, expected_version: int | None) -> Mileston
     return milestone
 
 
-def _legal(milestone: Milestone, to: str) -> bool:
-    """Input rules are checked for moves the map allows; the gate refuses the others first."""
-    return to in Milestone.allowed_targets(milestone.status)
-
-
 @transaction.atomic
 def milestone_create(
     *, project_id: int, actor: Actor, title: str, due_date: dt.date | str, weight: int = 1,
     responsible_id: int | None = None, description: str = "",
 ) -> Milestone:
-    project = _lock_open_project(project_id, moving=False)
+    project, plan = _lock_open_project(project_id, moving=False)
     if project.status in CLOSED_PROJECT_STATUSES:
         raise RuleViolation(_("Milestones cannot be added to a project that is %(status)s."),
                             status=project.get_status_display())
-    cluster_id = project.plan.cluster_id
+    cluster_id = plan.cluster_id
     _check_responsible(responsible_id, cluster_id)
     day = to_date(due_date, field="due_date")
     _check_due_date(day, cluster_id=cluster_id)
@@ -135,7 +131,7 @@ def milestone_create(
         baseline_due_date=day, weight=_check_weight(weight), responsible_id=responsible_id,
     )
     create_with_history(milestone, actor=actor)
-    recompute_progress(project_id=project.pk)
+    recompute_progress(project_id=project.pk, locked=(project, plan))
     return milestone
 
 
@@ -145,15 +141,15 @@ def milestone_update(
 ) -> Milestone:
     """Edit title, description, weight or responsible; the due date moves only by rescheduling."""
     milestone = _lock_milestone(milestone_id, expected_version)
-    _lock_open_project(milestone.project_id, moving=False)  # before the event: see the lock order
+    locked = _lock_open_project(milestone.project_id, moving=False)  # before the event: see the lock order
     clean = normalize_values(values, editable=EDITABLE, foreign_keys=FOREIGN_KEYS, hints=HINTS)
     if "responsible_id" in clean:
-        _check_responsible(clean["responsible_id"], milestone.plan.cluster_id)
+        _check_responsible(clean["responsible_id"], locked[1].cluster_id)
     if "weight" in clean:
         _check_weight(clean["weight"])
     event = update_with_history(milestone, actor=actor, values=clean)
     if event is not None and "weight" in event.changes:
-        recompute_progress(project_id=milestone.project_id)
+        recompute_progress(project_id=milestone.project_id, locked=locked)
     return milestone
 
 
@@ -183,18 +179,18 @@ def milestone_complete(
 ) -> Milestone:
     """Complete with the date (in the range of the module doc), a note and evidence."""
     milestone = _lock_milestone(milestone_id, expected_version)
-    _lock_open_project(milestone.project_id)
+    locked = _lock_open_project(milestone.project_id)
     day = to_date(completed_on, field="completed_on")
-    if _legal(milestone, Milestone.Status.COMPLETED):
-        cluster_id = milestone.plan.cluster_id
-        refuse_future(day, cluster_id=cluster_id, field="completed_on")
-        _check_date_range(day, field="completed_on", recorded_on=timezone.localdate(milestone.created_at),
-                          latest=cluster_today(cluster_id))
+    ensure_transition_allowed(milestone, Milestone.Status.COMPLETED)
+    cluster_id = locked[1].cluster_id
+    refuse_future(day, cluster_id=cluster_id, field="completed_on")
+    _check_date_range(day, field="completed_on", recorded_on=timezone.localdate(milestone.created_at),
+                      latest=cluster_today(cluster_id))
     transition(
         milestone, to=Milestone.Status.COMPLETED, actor=actor, action="complete",
         extra={"completed_on": day, "completion_note": note, "evidence_url": evidence_url},
     )
-    recompute_progress(project_id=milestone.project_id)
+    recompute_progress(project_id=milestone.project_id, locked=locked)
     return milestone
 
 
@@ -204,11 +200,11 @@ def milestone_cancel(
 ) -> Milestone:
     """Cancel with a reason; a cancelled milestone stops counting in the progress."""
     milestone = _lock_milestone(milestone_id, expected_version)
-    _lock_open_project(milestone.project_id, moving=False)
-    if _legal(milestone, Milestone.Status.CANCELLED):
-        reason = require_reason(reason, _("A reason is required to cancel a milestone."))
+    locked = _lock_open_project(milestone.project_id, moving=False)
+    ensure_transition_allowed(milestone, Milestone.Status.CANCELLED)
+    reason = require_reason(reason, _("A reason is required to cancel a milestone."))
     transition(milestone, to=Milestone.Status.CANCELLED, actor=actor, reason=reason)
-    recompute_progress(project_id=milestone.project_id)
+    recompute_progress(project_id=milestone.project_id, locked=locked)
     return milestone
 
 
@@ -219,12 +215,12 @@ def milestone_reschedule(
     """Move the due date (re-baselining): old and new date and the reason are recorded;
     `baseline_due_date` keeps the date first agreed."""
     milestone = _lock_milestone(milestone_id, expected_version)
-    _lock_open_project(milestone.project_id)
+    _project, plan = _lock_open_project(milestone.project_id)
     reason = require_reason(reason, _("A reason is required to reschedule a milestone."))
     if milestone.status not in Milestone.OPEN_STATUSES:
         raise RuleViolation(_("A %(status)s milestone cannot be rescheduled."), status=milestone.get_status_display())
     day = to_date(due_date, field="due_date")
-    _check_due_date(day, cluster_id=milestone.plan.cluster_id, recorded_on=timezone.localdate(milestone.created_at))
+    _check_due_date(day, cluster_id=plan.cluster_id, recorded_on=timezone.localdate(milestone.created_at))
     if day == milestone.due_date:
         raise ValidationFailed(_("The milestone is already due on %(day)s."),
                                errors={"due_date": [_("Choose a different date.")]}, day=day.isoformat())

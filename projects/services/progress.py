@@ -40,30 +40,35 @@ def weighted_progress(milestones: QuerySet[Milestone]) -> Decimal:
 def lock_for_progress(*, project_id: int) -> tuple[Project, Plan]:
     """Lock the project, then its plan, BEFORE the change's history event is appended.
 
-    Lock order in this app: milestone -> project -> plan -> history chain head. Appending an
-    event locks the cluster's chain head, and project_create holds plan -> chain head; a
-    service that locked the plan only after its event (chain head -> plan) could deadlock
-    with it on PostgreSQL. So services that will recompute progress take these locks first.
+    Lock order in this app: milestone -> project -> plan -> history chain head, each row
+    once. Appending an event locks the cluster's chain head, and project_create holds
+    plan -> chain head; a service that locked the plan only after its event (chain head ->
+    plan) could deadlock with it on PostgreSQL. So services that will recompute progress
+    take these locks first and hand the rows to recompute_progress. The rows are whole
+    (the services read the project's status and the plan's status and cluster).
     """
-    project = Project.objects.select_for_update().only("id", "plan_id", "progress").get(pk=project_id)
-    plan = Plan.objects.select_for_update().only("id", "progress").get(pk=project.plan_id)
+    project = Project.objects.select_for_update().get(pk=project_id)
+    plan = Plan.objects.select_for_update().get(pk=project.plan_id)
     return project, plan
 
 
-def recompute_progress(*, project_id: int) -> dict[str, Any]:
+def recompute_progress(*, project_id: int, locked: tuple[Project, Plan] | None = None) -> dict[str, Any]:
     """Recompute the project's and its plan's progress; return what changed as old -> new.
 
     Must run inside the caller's transaction. The plan row is locked so that two
     transactions changing milestones of different projects of one plan do not each write a
     plan total computed without the other's change (the second waits, then re-aggregates).
+    `locked` is the (project, plan) the caller already holds from lock_for_progress, so
+    neither row is locked a second time (and never after the chain head).
     """
-    project, plan = lock_for_progress(project_id=project_id)
+    project, plan = locked if locked is not None else lock_for_progress(project_id=project_id)
     changes: dict[str, Any] = {}
 
     project_progress = weighted_progress(Milestone.objects.filter(project_id=project.pk))
     if project_progress != project.progress:
         Project.objects.filter(pk=project.pk).update(progress=project_progress)
         changes["project"] = [history_value(project.progress), history_value(project_progress)]
+        project.progress = project_progress
 
     plan_progress = recompute_plan_progress(plan)
     if plan_progress is not None:
@@ -79,4 +84,5 @@ def recompute_plan_progress(plan: Plan) -> list[Any] | None:
     if new == plan.progress:
         return None
     Plan.objects.filter(pk=plan.pk).update(progress=new)
-    return [history_value(plan.progress), history_value(new)]
+    old, plan.progress = plan.progress, new
+    return [history_value(old), history_value(new)]

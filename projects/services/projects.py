@@ -23,6 +23,7 @@ from plans.services.history import (
     check_version,
     create_with_history,
     delete_with_history,
+    ensure_transition_allowed,
     lock,
     transition,
     update_with_history,
@@ -143,11 +144,11 @@ def project_transition(
     reason = (reason or "").strip()
     extra: dict[str, Any] = {}
     context: dict[str, Any] = {}
-    # The rules below apply to moves the map allows; any other move is refused by the gate.
-    legal = to in Project.allowed_targets(project.status)
-    if legal and to in REASON_REQUIRED:
+    # A move the map lacks is refused (409) before the rules of the move are checked.
+    ensure_transition_allowed(project, to)
+    if to in REASON_REQUIRED:
         require_reason(reason, _("A reason is required to cancel or suspend a project."))
-    if legal and to == Project.Status.APPROVED:
+    if to == Project.Status.APPROVED:
         count = beneficiary_count(project)
         context["beneficiaries"] = count
         if count < MIN_BENEFICIARIES:
@@ -159,7 +160,7 @@ def project_transition(
                 )
             extra["collective_benefit_override_reason"] = reason
             context["collective_benefit_override"] = True
-    if legal and to == Project.Status.COMPLETED:
+    if to == Project.Status.COMPLETED:
         still_open = Milestone.objects.filter(project_id=project.pk, status__in=Milestone.OPEN_STATUSES).count()
         if still_open:
             raise RuleViolation(
