@@ -260,6 +260,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- History event consumers -------------------------------------------------------------
+# Called with each event's id after the transaction that recorded it commits
+# (plans/services/history/hook.py): the one named link from the domain to notifications.
+HISTORY_EVENT_CONSUMERS = ["notifications.tasks.enqueue_dispatch"]
+
 # --- Demo -------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="pmc-demo-2012")
 

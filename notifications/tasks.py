@@ -51,6 +51,18 @@ def dispatch_event(event_id: int) -> int:
     return enqueue_send(ids)
 
 
+def enqueue_dispatch(event_id: int) -> None:
+    """The history's after-commit consumer (settings.HISTORY_EVENT_CONSUMERS): queue the dispatch.
+
+    If the broker is down, log one line: the outbox sweep dispatches the event later.
+    """
+    try:
+        dispatch_event.delay(event_id)
+    except Exception as exc:
+        # One line, not a traceback: a bulk load with the broker down would print hundreds.
+        logger.warning("could not enqueue dispatch of event %s (%s); the sweep will pick it up", event_id, exc)
+
+
 @shared_task(
     name="notifications.send_deliveries", autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60,
     max_retries=5,
