@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from plans.models import Cluster, HistoryEvent, Plan, Role, Source
-from plans.services.history import Actor
+from plans.services.history import GENESIS_HASH, HASHED_FIELDS, Actor
 
 from .helpers import as_attacker, change, make_cluster, make_phase, make_plan
 
@@ -30,6 +30,13 @@ def offline_verifier() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_offline_verifier_hashes_the_fields_the_application_hashes() -> None:
+    # docs/verify_export.py must run without the project, so it keeps its own copy of the list.
+    script = offline_verifier()
+    assert script.CONTENT == HASHED_FIELDS
+    assert script.GENESIS == GENESIS_HASH
 
 
 @pytest.fixture
