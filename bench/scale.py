@@ -1,4 +1,4 @@
-"""Large synthetic plans for benchmarks: bulk inserts in batches, one history event per batch.
+"""Large synthetic plans for benchmarks (`python -m bench.scale_data`): bulk inserts in batches, one event per batch.
 
 The services write one event per row, which is right for people and far too slow for a
 million rows. Here each `bulk_create` batch and its "bulk_create" event (with the count and
@@ -107,7 +107,7 @@ class ScaleBuilder:
                 actor=ACTOR, action="bulk_create", object_type=model._meta.label_lower,
                 object_repr=f"{len(created)} x {model._meta.verbose_name}", cluster_id=cluster.pk, plan_id=plan_id,
                 context={"count": len(created), "first_id": min(ids, default=None), "last_id": max(ids, default=None),
-                         "generator": "generate_scale_data"},
+                         "generator": "bench.scale_data"},
             )
         label = model._meta.label
         self.result.counts[label] = self.result.counts.get(label, 0) + len(created)
