@@ -36,6 +36,8 @@ from array import array
 from pathlib import Path
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_HISTORY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pmc_bench_history")
 PLANS = 50
@@ -129,7 +131,7 @@ def build(total: int, big: int, asof_milestones: int) -> dict[str, Any]:
     order = array("b", (i for i, b in enumerate(budgets) for _ in range(b)))
     random.Random(7).shuffle(order)
     chains: dict[int, list[Any]] = {p.cluster_id: [0, GENESIS_HASH] for p in plans}
-    span = dt.timedelta(days=3 * 365) / total
+    span = (START + relativedelta(years=3) - START) / total
     columns = ("id", "chain_id", "chain_seq", "occurred_at", "actor_id", "actor_label", "source", "action",
                "object_type", "object_id", "object_repr", "plan_id", "changes", "reason", "context", "outside_app",
                "prev_hash", "hash")

@@ -12,6 +12,8 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 from plans.models import Agreement, Organization, Phase
 from plans.services import agreements as agreement_services
 from plans.services import clusters as cluster_services
@@ -141,7 +143,7 @@ def build(*, actor: Actor, today: dt.date) -> None:
     indicator = indicator_services.indicator_create(
         plan_id=plan.pk, actor=actor, name="Superficie cultivada", unit="ha", baseline_value=Decimal("220"),
         baseline_date=today - dt.timedelta(days=900), target_value=Decimal("300"),
-        target_date=today + dt.timedelta(days=365),
+        target_date=today + relativedelta(years=1),
     )
     indicator_services.measurement_record(indicator_id=indicator.pk, actor=actor,
                                           measured_on=today - dt.timedelta(days=30), value=Decimal("246"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from plans.errors import RuleViolation, StaleVersion, ValidationFailed
@@ -121,10 +122,7 @@ def test_project_completes_only_without_open_milestones(project: Project, actor:
 
 
 def _years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    return day + relativedelta(years=years)  # 29 February -> 28 February
 
 
 # Two days' slack on each side: the service's "today" is the cluster's, this test's the server's.
