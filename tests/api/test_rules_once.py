@@ -4,6 +4,7 @@ API still answers the documented 400 with field errors from the service's Valida
 from __future__ import annotations
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from plans.api.serializers.consensus import ForumUpdateSerializer
 from plans.api.serializers.plans import PhaseUpdateSerializer
@@ -25,7 +26,7 @@ def test_forum_reschedule_ending_before_it_starts_is_400_with_the_field(world: W
     forum = world.own["forum"]
     events = HistoryEvent.objects.count()
     response = world.client("coordinator").patch(
-        f"/api/v1/forums/{forum.pk}/", {"ends_at": forum.starts_at.replace(year=forum.starts_at.year - 1).isoformat()},
+        f"/api/v1/forums/{forum.pk}/", {"ends_at": (forum.starts_at - relativedelta(years=1)).isoformat()},
         format="json",
     )
     assert response.status_code == 400, response.content
