@@ -93,6 +93,9 @@ else:
     DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+# A persistent connection is checked before its first use in each request, so a database
+# restart costs a reconnect, not a 500 on the first request of every worker.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process, a worker and beat share one file: wait for the lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -125,6 +128,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "plans.client_ip.client_ip"  # the throttles' notion of the client
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # A locked-out login answers 429 with the API's error body (see config/api.py).
 AXES_HTTP_RESPONSE_CODE = 429
@@ -189,6 +193,10 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="2000/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies in front of us append to X-Forwarded-For. 0 (the default): the
+    # header is ignored and the client is REMOTE_ADDR, so nobody can dodge the throttles by
+    # sending a new X-Forwarded-For each time. Behind one proxy (nginx, a load balancer), set 1.
+    "NUM_PROXIES": env.int("PMC_TRUSTED_PROXIES", default=0),
 }
 REST_KNOX: dict[str, object] = {
     "AUTH_HEADER_PREFIX": "Token",

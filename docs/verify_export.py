@@ -26,6 +26,9 @@ CONTENT = (
     "object_id", "object_repr", "plan_id", "changes", "reason", "context", "outside_app", "prev_hash",
 )
 INTS = ("chain_id", "chain_seq", "actor_id", "object_id", "plan_id", "sequence")
+# The CSV export prefixes a text cell with an apostrophe when it starts with = + - @ TAB CR or an
+# apostrophe (so spreadsheets do not run it as a formula); one leading apostrophe is removed here.
+TEXTS = ("occurred_at", "actor_label", "source", "action", "object_type", "object_repr", "reason", "prev_hash")
 GENESIS = "0" * 64
 
 
@@ -34,6 +37,9 @@ def rows(path):
         if path.endswith(".csv"):
             for raw in csv.DictReader(handle):
                 row = dict(raw)
+                for name in TEXTS:
+                    if row[name].startswith("'"):
+                        row[name] = row[name][1:]
                 for name in INTS:
                     row[name] = int(row[name]) if row[name] != "" else None
                 row["changes"], row["context"] = json.loads(row["changes"]), json.loads(row["context"])

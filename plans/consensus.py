@@ -57,13 +57,32 @@ def consent(*, counts: dict[str, int], members: int, member_positions: int, quor
     return Outcome(ADOPTED if adopted else REJECTED, tally)
 
 
+@dataclass(frozen=True)
+class ForumAttendance:
+    """Whether enough of the cluster was in the room for the forum to decide for it."""
+
+    members: int  # active full member organizations of the cluster
+    members_present: int
+    quorum_percent: int
+
+    @property
+    def needed(self) -> int:
+        return quorum_needed(self.members, self.quorum_percent)
+
+    @property
+    def reached(self) -> bool:
+        return self.members_present >= self.needed
+
+
 def forum_consensus(
-    *, counts: dict[str, int], forum_id: int, organizations_present: int, people_present: int
+    *, counts: dict[str, int], forum_id: int, organizations_present: int, people_present: int,
+    attendance: ForumAttendance, override_reason: str = "",
 ) -> Outcome:
     """Agreement by the forum (often by acclamation), recorded by the coordinator.
 
-    The service checks the evidence (forum held, minutes, attendance); the outcome is the
-    forum's decision. Positions recorded anyway are kept in the tally for the record.
+    The service checks the evidence (forum held, minutes, attendance list) and refuses a forum
+    below its attendance quorum unless the coordinator overrides it with a reason, which the
+    tally keeps. Positions recorded anyway are kept in the tally for the record.
     """
     tally = {
         **counts,
@@ -71,7 +90,14 @@ def forum_consensus(
         "attendance": organizations_present + people_present,
         "organizations_present": organizations_present,
         "people_present": people_present,
+        "members": attendance.members,
+        "members_present": attendance.members_present,
+        "attendance_quorum_percent": attendance.quorum_percent,
+        "attendance_needed": attendance.needed,
+        "attendance_reached": attendance.reached,
         "by_forum": True,
         "rule": "forum_consensus",
     }
+    if not attendance.reached:
+        tally["attendance_override"] = override_reason
     return Outcome(ADOPTED, tally)

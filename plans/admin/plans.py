@@ -76,7 +76,7 @@ class PlanAdmin(ServiceAdmin):
     search_fields = ("title", "vision", "cluster__name")
     list_select_related = ("cluster",)
     fieldsets = (
-        (None, {"fields": ("cluster", "title", "vision", "grant_amount", "grant_currency")}),
+        (None, {"fields": ("cluster", "title", "vision", "grant_amount", "grant_currency", "forum_quorum_percent")}),
         (_("Status"), {"fields": ("status", "transition_reason", "edition", "previous", "approved_on", "progress")}),
     )
     inlines = (PhaseInline, StrategicLineInline, ForumListInline)

@@ -40,17 +40,33 @@ def jsonl_lines(qs: QuerySet[HistoryEvent]) -> Iterator[str]:
         yield canonical_json(row) + "\n"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+
+def neutralise(text: str) -> str:
+    """Prefix a formula-looking cell with an apostrophe (the OWASP rule), losslessly: a cell that
+    already starts with an apostrophe gets one too, so readers strip exactly one leading
+    apostrophe to get the exact text back (docs/verify_export.py does)."""
+    return ESCAPE + text if text.startswith((*FORMULA_TRIGGERS, ESCAPE)) else text
+
+
 def _csv_cell(name: str, value: Any) -> Any:
     if name in ("changes", "context"):
         return canonical_json(value)
     if name == "outside_app":
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
     return "" if value is None else value
 
 
 def csv_lines(qs: QuerySet[HistoryEvent]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes every field holding a CR or an LF, so a lone CR
+    # in a value can never start a forged row (with "\n" alone a bare CR went out unquoted).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     # Batch a few hundred rows per chunk sent: fewer, larger writes to the socket.
     for count, row in enumerate(_rows(qs), start=1):
@@ -78,4 +94,4 @@ def batched(lines: Iterator[str], size: int = 200) -> Iterator[bytes]:
         yield "".join(batch).encode("utf-8")
 
 
-__all__ = ["EXPORT_COLUMNS", "FORMATS", "batched", "export_lines"]
+__all__ = ["EXPORT_COLUMNS", "FORMATS", "batched", "export_lines", "neutralise"]

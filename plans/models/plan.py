@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,12 @@ class Plan(StatusMixin, VersionedModel):
     grant_amount = models.DecimalField(_("grant amount"), max_digits=16, decimal_places=2, null=True, blank=True)
     grant_currency = models.CharField(_("grant currency"), max_length=3, default="ARS")
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    # A decision "by the forum" needs this share of the active full members present at the forum.
+    forum_quorum_percent = models.PositiveSmallIntegerField(
+        _("forum quorum (%)"), default=50, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Share of the active full member organizations that must attend a forum for a decision "
+                    "by forum consensus."),
+    )
     # Kept by the milestone services: 0-100, weighted by milestone weight over all projects.
     progress = models.DecimalField(_("progress"), max_digits=5, decimal_places=2, default=0, editable=False)
 
@@ -59,6 +66,11 @@ class Plan(StatusMixin, VersionedModel):
             models.CheckConstraint(
                 condition=Q(grant_amount__gte=0), name="plan_grant_not_negative",
                 violation_error_message=_("The grant amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(forum_quorum_percent__gte=1) & Q(forum_quorum_percent__lte=100),
+                name="plan_forum_quorum_1_100",
+                violation_error_message=_("The forum quorum is a percentage between 1 and 100."),
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100), name="plan_progress_0_100",

@@ -130,7 +130,7 @@ def _consent_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.
     )
 
 
-def _forum_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.Outcome:
+def _forum_outcome(agreement: Agreement, counts: dict[str, int], override_reason: str) -> consensus.Outcome:
     forum = agreement.forum
     if forum is None or forum.status != Forum.Status.HELD or not forum.minutes.strip():
         raise RuleViolation(
@@ -140,14 +140,38 @@ def _forum_outcome(agreement: Agreement, counts: dict[str, int]) -> consensus.Ou
     people = forum.attendance.filter(stakeholder__isnull=False).count()
     if organizations + people == 0:
         raise RuleViolation(_("A decision by forum consensus needs the forum's attendance list."))
+    full_members = Organization.objects.filter(
+        cluster_id=agreement.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL
+    )
+    attendance = consensus.ForumAttendance(
+        members=full_members.count(),
+        members_present=forum.attendance.filter(organization__in=full_members).count(),
+        quorum_percent=agreement.plan.forum_quorum_percent,
+    )
+    if not attendance.reached and not override_reason:
+        raise RuleViolation(
+            _("Only %(present)s of the cluster's %(members)s full member organizations attended the forum; a "
+              "decision by forum consensus needs %(needed)s (%(percent)s%%). Record the positions under the "
+              "consent rule instead, or override with a reason."),
+            present=attendance.members_present, members=attendance.members, needed=attendance.needed,
+            percent=attendance.quorum_percent,
+        )
     return consensus.forum_consensus(
-        counts=counts, forum_id=forum.pk, organizations_present=organizations, people_present=people
+        counts=counts, forum_id=forum.pk, organizations_present=organizations, people_present=people,
+        attendance=attendance, override_reason=override_reason,
     )
 
 
 @transaction.atomic
-def agreement_close(*, agreement_id: int, actor: Actor, expected_version: int | None = None) -> Agreement:
-    """Decide an open agreement under its rule; store the outcome, the tally and when."""
+def agreement_close(
+    *, agreement_id: int, actor: Actor, expected_version: int | None = None, attendance_override_reason: str = "",
+) -> Agreement:
+    """Decide an open agreement under its rule; store the outcome, the tally and when.
+
+    `attendance_override_reason` is the coordinator's explicit, recorded decision to let a forum
+    below its attendance quorum decide by forum consensus (it has no effect otherwise).
+    """
+    override = (attendance_override_reason or "").strip()
     agreement, plan = _lock_agreement(agreement_id)
     ensure_plan_open(plan)
     check_version(agreement, expected_version)
@@ -156,10 +180,14 @@ def agreement_close(*, agreement_id: int, actor: Actor, expected_version: int | 
                                 status=agreement.get_status_display())
     counts = consensus.count_positions(agreement.positions.values_list("position", flat=True))
     outcome = (
-        _forum_outcome(agreement, counts) if agreement.rule == Agreement.Rule.FORUM_CONSENSUS
+        _forum_outcome(agreement, counts, override) if agreement.rule == Agreement.Rule.FORUM_CONSENSUS
         else _consent_outcome(agreement, counts)
     )
     extra: dict[str, Any] = {"tally": outcome.tally, "decided_at": timezone.now()}
+    overridden = "attendance_override" in outcome.tally
+    context: dict[str, Any] = {"rule": agreement.rule}
+    if overridden:
+        context["attendance_override"] = True
     transition(agreement, to=outcome.status, actor=actor, extra=extra, expected_version=expected_version,
-               context={"rule": agreement.rule})
+               context=context, reason=override if overridden else "")
     return agreement

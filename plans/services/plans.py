@@ -40,7 +40,7 @@ DEFAULT_PHASES: tuple[tuple[str, Any], ...] = (
     (Phase.Kind.EXECUTION, _("Execution")),
     (Phase.Kind.MONITORING, _("Monitoring and evaluation")),
 )
-PLAN_FIELDS = frozenset({"title", "vision", "grant_amount", "grant_currency"})
+PLAN_FIELDS = frozenset({"title", "vision", "grant_amount", "grant_currency", "forum_quorum_percent"})
 # Only a plan that was agreed (or has run) is reformulated; earlier ones are simply edited.
 REFORMULABLE = frozenset({Plan.Status.APPROVED, Plan.Status.IN_EXECUTION, Plan.Status.CLOSED})
 

@@ -126,7 +126,8 @@ def build(*, actor: Actor, today: dt.date) -> None:
         starts_at=LAUNCH_AT, ends_at=LAUNCH_AT + dt.timedelta(hours=4), venue="Sociedad Rural de Tucumán",
         address="Camino del Perú 1050, Cevil Redondo, Yerba Buena", organizer=ORGANIZER, agenda=LAUNCH_AGENDA,
     )
-    for member in (mesa, by_name["IDEP Tucumán"], *members[:12], *members[45:50]):
+    # The launch drew most of the trade (a forum decides for the cluster only with its quorum present).
+    for member in {m.pk: m for m in (mesa, by_name["IDEP Tucumán"], *members[:30], *members[45:56])}.values():
         forum_services.attendance_add(forum_id=forum.pk, actor=actor, organization_id=member.pk)
     forum_services.attendance_add(forum_id=forum.pk, actor=actor, stakeholder_id=person.pk)
     forum_services.forum_hold(forum_id=forum.pk, minutes=LAUNCH_MINUTES, actor=actor)

@@ -41,7 +41,7 @@ COVERED: dict[str, set[str]] = {
                           "is_sample"},
     "plans.roleassignment": {"user", "cluster", "role"},
     "plans.plan": {"cluster", "title", "edition", "previous", "vision", "status", "grant_amount", "grant_currency",
-                   "approved_on", "progress"},
+                   "approved_on", "progress", "forum_quorum_percent"},
     "plans.strategicline": {"plan", "code", "title", "description", "order"},
     "plans.phase": {"plan", "order", "kind", "title", "description", "planned_start", "planned_end", "actual_start",
                     "actual_end", "status", "skip_reason", "outcome_agreement"},

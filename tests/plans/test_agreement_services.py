@@ -187,6 +187,68 @@ def test_forum_consensus_needs_a_held_forum_with_minutes_and_attendance(
     assert agreement.tally["forum"] == held_forum.pk and event.changes["status"] == ["open", "adopted"]
 
 
+def _forum_with_attendance(plan: Plan, actor: Actor, forum: Forum, present: int, absent: int) -> Agreement:
+    """A held forum attended by `present` of `present + absent` full members (plus one adherent)."""
+    forum_hold(forum_id=forum.pk, minutes="Acta del foro.", actor=actor)
+    attending = members(plan.cluster_id, present)
+    members(plan.cluster_id, absent)
+    adherent = members(plan.cluster_id, 1, membership=Organization.Membership.ADHERENT)[0]
+    for org in (*attending, adherent):
+        attendance_add(forum_id=forum.pk, actor=actor, organization_id=org.pk)
+    return new_agreement(plan, actor, rule=Agreement.Rule.FORUM_CONSENSUS, forum_id=forum.pk)
+
+
+def test_forum_consensus_below_the_attendance_quorum_is_refused_and_nothing_is_written(
+    plan: Plan, actor: Actor, held_forum: Forum
+) -> None:
+    # 4 of the 77 full members in the room (the case that was adopted before): 39 are needed at 50 %.
+    agreement = _forum_with_attendance(plan, actor, held_forum, present=4, absent=73)
+    with NewEvents() as spy, pytest.raises(RuleViolation) as exc:
+        agreement_close(agreement_id=agreement.pk, actor=actor)
+    message = str(exc.value)
+    assert "4 of the cluster's 77" in message and "needs 39 (50%)" in message and "override" in message
+    assert spy.events == []
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.OPEN and agreement.tally == {}
+
+
+def test_the_plan_sets_the_forum_quorum_and_reaching_it_adopts(plan: Plan, actor: Actor, held_forum: Forum) -> None:
+    Plan.objects.filter(pk=plan.pk).update(forum_quorum_percent=25)
+    agreement = _forum_with_attendance(plan, actor, held_forum, present=3, absent=9)  # 3 of 12 = 25 %
+    agreement_close(agreement_id=agreement.pk, actor=actor)
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.ADOPTED
+    assert agreement.tally["members"] == 12 and agreement.tally["members_present"] == 3
+    assert agreement.tally["attendance_needed"] == 3 and agreement.tally["attendance_reached"] is True
+    assert "attendance_override" not in agreement.tally
+
+
+def test_an_explicit_override_with_a_reason_is_recorded_in_the_tally_and_the_event(
+    plan: Plan, actor: Actor, held_forum: Forum
+) -> None:
+    agreement = _forum_with_attendance(plan, actor, held_forum, present=2, absent=10)
+    reason = "Foro de lanzamiento: solo presenta el plan de trabajo."
+    with NewEvents() as spy:
+        agreement_close(agreement_id=agreement.pk, actor=actor, attendance_override_reason=f"  {reason} ")
+    event = spy.one()
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.ADOPTED
+    assert agreement.tally["attendance_override"] == reason and agreement.tally["attendance_reached"] is False
+    assert event.reason == reason and event.context["attendance_override"] is True
+
+
+def test_an_override_reason_changes_nothing_when_the_quorum_is_met(
+    plan: Plan, actor: Actor, held_forum: Forum
+) -> None:
+    agreement = _forum_with_attendance(plan, actor, held_forum, present=6, absent=2)
+    with NewEvents() as spy:
+        agreement_close(agreement_id=agreement.pk, actor=actor, attendance_override_reason="por las dudas")
+    event = spy.one()
+    agreement.refresh_from_db()
+    assert "attendance_override" not in agreement.tally and event.reason == ""
+    assert "attendance_override" not in event.context
+
+
 def close_to(agreement: Agreement, target: str, actor: Actor) -> None:
     """Arrange positions so that closing yields `target`, then close."""
     if target not in (Agreement.Status.ADOPTED, Agreement.Status.REJECTED):

@@ -45,10 +45,32 @@ def test_adherent_positions_count_in_tally_but_not_toward_quorum() -> None:
 
 
 def test_forum_consensus_is_adopted_and_records_attendance() -> None:
-    outcome = consensus.forum_consensus(counts=counts(), forum_id=9, organizations_present=5, people_present=12)
+    present = consensus.ForumAttendance(members=8, members_present=4, quorum_percent=50)
+    outcome = consensus.forum_consensus(
+        counts=counts(), forum_id=9, organizations_present=5, people_present=12, attendance=present,
+    )
     assert outcome.status == "adopted"
     assert outcome.tally["attendance"] == 17 and outcome.tally["by_forum"] is True
     assert outcome.tally["rule"] == "forum_consensus" and outcome.tally["forum"] == 9
+    assert outcome.tally["attendance_needed"] == 4 and outcome.tally["attendance_reached"] is True
+    assert "attendance_override" not in outcome.tally
+
+
+@pytest.mark.parametrize(("members", "present", "percent", "needed", "reached"), [
+    (77, 4, 50, 39, False), (77, 39, 50, 39, True), (10, 3, 25, 3, True), (1, 0, 50, 1, False), (0, 0, 50, 1, False),
+])
+def test_forum_attendance_quorum(members: int, present: int, percent: int, needed: int, reached: bool) -> None:
+    attendance = consensus.ForumAttendance(members=members, members_present=present, quorum_percent=percent)
+    assert (attendance.needed, attendance.reached) == (needed, reached)
+
+
+def test_a_forum_below_quorum_keeps_the_override_reason_in_the_tally() -> None:
+    short = consensus.ForumAttendance(members=77, members_present=4, quorum_percent=50)
+    outcome = consensus.forum_consensus(
+        counts=counts(), forum_id=9, organizations_present=4, people_present=0, attendance=short,
+        override_reason="lanzamiento",
+    )
+    assert outcome.tally["attendance_override"] == "lanzamiento" and outcome.tally["attendance_reached"] is False
 
 
 def test_count_positions() -> None:

@@ -61,6 +61,14 @@ class HoldSerializer(serializers.Serializer):
     minutes = serializers.CharField(max_length=100_000, help_text="The minutes (acta) of the forum.")
 
 
+class CloseSerializer(serializers.Serializer):
+    attendance_override_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="Forum consensus only: why the forum may decide although fewer full member organizations "
+        "attended than the plan's forum quorum. Recorded in the tally and as the event's reason.",
+    )
+
+
 class AttendanceSerializer(ReadOnlyModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
     stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True, allow_null=True, default=None)

@@ -32,7 +32,8 @@ class PlanSerializer(ReadOnlyModelSerializer):
         model = Plan
         fields = [
             "id", "cluster", "cluster_name", "title", "edition", "previous", "vision", "status", "current_phase",
-            "progress", "grant_amount", "grant_currency", "approved_on", "version", "created_at", "updated_at",
+            "progress", "grant_amount", "grant_currency", "approved_on", "forum_quorum_percent", "version",
+            "created_at", "updated_at",
         ]
 
     @extend_schema_field(PhaseSummarySerializer(allow_null=True))
@@ -59,7 +60,7 @@ class PlanAsOfSerializer(serializers.Serializer):
 class PlanUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
-        fields = ["title", "vision", "grant_amount", "grant_currency"]
+        fields = ["title", "vision", "grant_amount", "grant_currency", "forum_quorum_percent"]
 
 
 class PlanCreateSerializer(PlanUpdateSerializer):

@@ -137,7 +137,9 @@ class AgreementViewSet(ClusterScopedViewSet):
 
     cluster_path = "plan__cluster"
     serializer_class = s.AgreementSerializer
-    input_serializers = {"create": s.AgreementCreateSerializer, "positions": s.PositionWriteSerializer}
+    input_serializers = {
+        "create": s.AgreementCreateSerializer, "positions": s.PositionWriteSerializer, "close": s.CloseSerializer,
+    }
     action_roles = {"positions": STAKEHOLDER_WRITE_ROLES}
     filterset_class = filters.AgreementFilter
     search_fields = ["title", "text"]
@@ -178,10 +180,14 @@ class AgreementViewSet(ClusterScopedViewSet):
         )
         return self.service_response(position, status=201, serializer_class=s.PositionSerializer)
 
-    @extend_schema(request=None, responses=s.AgreementSerializer)
+    @extend_schema(request=s.CloseSerializer, responses=s.AgreementSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         """Count the positions, apply the rule and store the outcome (adopted or rejected)."""
         agreement = self.get_object()
-        self.run_service(agreement_services.agreement_close, obj=agreement, agreement_id=agreement.pk)
+        data = self.parse()
+        self.run_service(
+            agreement_services.agreement_close, obj=agreement, agreement_id=agreement.pk,
+            attendance_override_reason=data["attendance_override_reason"],
+        )
         return self.service_response(agreement)
