@@ -9,7 +9,10 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from plans.access_cache import connect_invalidation
         from plans.audit.guards import on_post_migrate
 
         # PostgreSQL: capture triggers on every domain table, new ones included (audit).
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="pmc_capture_triggers")
+        # Cached roles are dropped on a role or user change in every process (workers, commands).
+        connect_invalidation()

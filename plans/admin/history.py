@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from plans.access import access_for
-from plans.admin_base import (
+from plans.admin.base import (
     RoleScopedMixin,
 )
 from plans.models import (

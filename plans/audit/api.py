@@ -25,8 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_schema import ErrorSerializer
 from plans.access import access_for
+from plans.api.base.schema import ErrorSerializer
 from plans.errors import ValidationFailed
 from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan, Role
 

@@ -14,6 +14,8 @@ from .plan import Phase, Plan
 
 
 class Forum(StatusMixin, VersionedModel):
+    cluster_path = "plan__cluster"
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")
         HELD = "held", _("held")
@@ -62,12 +64,11 @@ class Forum(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class ForumAttendance(VersionedModel):
     """One organization or one person present at a forum."""
+
+    cluster_path = "forum__plan__cluster"
 
     forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("forum"))
     organization = models.ForeignKey(
@@ -108,12 +109,11 @@ class ForumAttendance(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.forum.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.forum.plan.cluster_id
-
 
 class Agreement(StatusMixin, VersionedModel):
     """A decision taken at a forum (or online) under a quorum rule."""
+
+    cluster_path = "plan__cluster"
 
     class Subject(models.TextChoices):
         CLOSE_PHASE = "close_phase", _("close a phase")
@@ -184,12 +184,11 @@ class Agreement(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class Position(VersionedModel):
     """An organization's endorsement of an open agreement; one per organization."""
+
+    cluster_path = "agreement__plan__cluster"
 
     class Value(models.TextChoices):
         AGREE = "agree", _("agree")
@@ -224,6 +223,3 @@ class Position(VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.agreement.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.agreement.plan.cluster_id

@@ -13,6 +13,8 @@ from .cluster import Cluster
 
 
 class Plan(StatusMixin, VersionedModel):
+    cluster_path = "cluster"
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         FORMULATION = "formulation", _("formulation")
@@ -73,12 +75,11 @@ class Plan(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.pk
 
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id
-
 
 class StrategicLine(VersionedModel):
     """Eje estratégico: projects hang from one."""
+
+    cluster_path = "plan__cluster"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_lines", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=20)
@@ -98,12 +99,11 @@ class StrategicLine(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class Phase(StatusMixin, VersionedModel):
     """A consensus step of the plan; one is active at a time, in order."""
+
+    cluster_path = "plan__cluster"
 
     class Kind(models.TextChoices):
         LAUNCH = "launch", _("launch forum")
@@ -183,6 +183,3 @@ class Phase(StatusMixin, VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id

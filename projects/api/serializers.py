@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api_base import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Organization, Plan, Stakeholder, StrategicLine
 from projects.models import Currency, FundingLine, Milestone, Project
 
@@ -142,9 +142,9 @@ class MeasurementSerializer(serializers.Serializer):
 # --- Input --------------------------------------------------------------------------------
 
 
-def visible_id(model: Any, path: str, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
+def visible_id(model: Any, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
     """An id of a row the requesting user may see; others are 'does not exist' (400, no probing)."""
-    return ScopedPrimaryKeyRelatedField(queryset=model.objects.all(), cluster_path=path, **kwargs)
+    return ScopedPrimaryKeyRelatedField(queryset=model.objects.all(), **kwargs)
 
 
 def _ids(data: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -163,8 +163,8 @@ class ProjectWriteSerializer(serializers.Serializer):
     objective = serializers.CharField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Project.Category.choices)
     good_type = serializers.ChoiceField(choices=Project.GoodType.choices, required=False)
-    strategic_line = visible_id(StrategicLine, "plan__cluster", required=False, allow_null=True)
-    executing_organization = visible_id(Organization, "cluster", required=False, allow_null=True)
+    strategic_line = visible_id(StrategicLine, required=False, allow_null=True)
+    executing_organization = visible_id(Organization, required=False, allow_null=True)
     executing_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_end = serializers.DateField(required=False, allow_null=True)
@@ -177,7 +177,7 @@ class ProjectWriteSerializer(serializers.Serializer):
 
 
 class ProjectCreateSerializer(ProjectWriteSerializer):
-    plan = visible_id(Plan, "cluster")
+    plan = visible_id(Plan)
 
 
 class ProjectTransitionSerializer(serializers.Serializer):
@@ -186,7 +186,7 @@ class ProjectTransitionSerializer(serializers.Serializer):
 
 
 class BeneficiaryAddSerializer(serializers.Serializer):
-    organization = visible_id(Organization, "cluster")
+    organization = visible_id(Organization)
 
 
 class FundingLineCreateSerializer(serializers.Serializer):
@@ -213,14 +213,14 @@ class MilestoneWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=250)
     description = serializers.CharField(required=False, allow_blank=True)
     weight = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    responsible = visible_id(Stakeholder, "cluster", required=False, allow_null=True)
+    responsible = visible_id(Stakeholder, required=False, allow_null=True)
 
     def service_values(self) -> dict[str, Any]:
         return _ids(self.validated_data, "responsible")
 
 
 class MilestoneCreateSerializer(MilestoneWriteSerializer):
-    project = visible_id(Project, "plan__cluster")
+    project = visible_id(Project)
     due_date = serializers.DateField()
 
 
@@ -254,8 +254,8 @@ class IndicatorWriteSerializer(serializers.Serializer):
 
 
 class IndicatorCreateSerializer(IndicatorWriteSerializer):
-    plan = visible_id(Plan, "cluster")
-    project = visible_id(Project, "plan__cluster", required=False, allow_null=True)
+    plan = visible_id(Plan)
+    project = visible_id(Project, required=False, allow_null=True)
 
 
 class MeasurementCreateSerializer(serializers.Serializer):
