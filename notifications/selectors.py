@@ -7,12 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from notifications.models import Delivery, NotificationProfile, ReminderPolicy, Subscription
-from plans.access import access_for
-from plans.models import Forum, Role, Stakeholder
+from plans.access import OVERSIGHT_ROLES, access_for
+from plans.models import Forum, Stakeholder
 from projects.models import Milestone
-
-MANAGE_ROLES = frozenset({Role.COORDINATOR})
-OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 
 
 def subscription_list(*, user: Any) -> QuerySet[Subscription]:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Plans")
+    history_capture = True  # plans.audit.guards: outside writes to its tables are captured
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from plans.access import access_for
+from plans.access import OVERSIGHT_ROLES, access_for
 from plans.models import (
     Agreement,
     Cluster,
@@ -23,14 +23,12 @@ from plans.models import (
     Phase,
     Plan,
     Position,
-    Role,
     RoleAssignment,
     Stakeholder,
     StrategicLine,
 )
 
 # Who sees every stakeholder / role assignment of a cluster; other readers see only their own.
-OVERSEER_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 
 
 def user_list() -> QuerySet[Any]:
@@ -51,10 +49,10 @@ def organization_list(*, user: Any) -> QuerySet[Organization]:
 
 def _own_or_overseen(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     access = access_for(user)
-    if access.cluster_ids(OVERSEER_ROLES) is None:
+    if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
     own = Q(user_id=user.pk) & access.scope_q("cluster") if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
+    return queryset.filter(access.scope_q("cluster", OVERSIGHT_ROLES) | own)
 
 
 def stakeholder_list(*, user: Any) -> QuerySet[Stakeholder]:
@@ -66,17 +64,10 @@ def role_assignment_list(*, user: Any) -> QuerySet[RoleAssignment]:
     """Coordinators and auditors see their clusters' assignments; others their own."""
     queryset = RoleAssignment.objects.select_related("user")
     access = access_for(user)
-    if access.cluster_ids(OVERSEER_ROLES) is None:
+    if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
     own = Q(user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
-
-
-def stakeholders_of_user(*, user: Any, cluster_id: int) -> QuerySet[Stakeholder]:
-    """The stakeholder records a login holds in one cluster (for 'own organization' checks)."""
-    if not user.is_authenticated:
-        return Stakeholder.objects.none()
-    return Stakeholder.objects.filter(user_id=user.pk, cluster_id=cluster_id, is_active=True)
+    return queryset.filter(access.scope_q("cluster", OVERSIGHT_ROLES) | own)
 
 
 def plan_list(*, user: Any) -> QuerySet[Plan]:

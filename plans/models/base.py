@@ -42,6 +42,9 @@ class VersionedModel(models.Model):
     # None for a model outside every cluster. Declared once here; the history chain, the API's
     # and the admin's scoping and the scoped serializer fields all follow it.
     cluster_path: ClassVar[str | None] = None
+    # The section of a plan's as-of view (plans.audit.asof) its rows fill, e.g. "milestones";
+    # None: not part of it. Lets the audit rebuild other apps' rows without naming them.
+    as_of_section: ClassVar[str | None] = None
 
     class Meta:
         abstract = True

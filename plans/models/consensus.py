@@ -15,6 +15,7 @@ from .plan import Phase, Plan
 
 class Forum(StatusMixin, VersionedModel):
     cluster_path = "plan__cluster"
+    as_of_section = "forums"
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")

@@ -14,6 +14,7 @@ from .cluster import Cluster
 
 class Plan(StatusMixin, VersionedModel):
     cluster_path = "cluster"
+    as_of_section = "plan"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -80,6 +81,7 @@ class StrategicLine(VersionedModel):
     """Eje estratégico: projects hang from one."""
 
     cluster_path = "plan__cluster"
+    as_of_section = "strategic_lines"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_lines", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=20)
@@ -104,6 +106,7 @@ class Phase(StatusMixin, VersionedModel):
     """A consensus step of the plan; one is active at a time, in order."""
 
     cluster_path = "plan__cluster"
+    as_of_section = "phases"
 
     class Kind(models.TextChoices):
         LAUNCH = "launch", _("launch forum")

@@ -147,16 +147,6 @@ def visible_id(model: Any, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
     return ScopedPrimaryKeyRelatedField(queryset=model.objects.all(), **kwargs)
 
 
-def _ids(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    """Turn related objects chosen by id into `<name>_id` values for the services."""
-    out = dict(data)
-    for name in names:
-        if name in out:
-            value = out.pop(name)
-            out[f"{name}_id"] = value.pk if value is not None else None
-    return out
-
-
 class ProjectWriteSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=20)
     title = serializers.CharField(max_length=250)
@@ -171,9 +161,6 @@ class ProjectWriteSerializer(serializers.Serializer):
     actual_start = serializers.DateField(required=False, allow_null=True)
     actual_end = serializers.DateField(required=False, allow_null=True)
     priority = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=32767)
-
-    def service_values(self) -> dict[str, Any]:
-        return _ids(self.validated_data, "strategic_line", "executing_organization")
 
 
 class ProjectCreateSerializer(ProjectWriteSerializer):
@@ -214,9 +201,6 @@ class MilestoneWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     weight = serializers.IntegerField(required=False, min_value=1, max_value=32767)
     responsible = visible_id(Stakeholder, required=False, allow_null=True)
-
-    def service_values(self) -> dict[str, Any]:
-        return _ids(self.validated_data, "responsible")
 
 
 class MilestoneCreateSerializer(MilestoneWriteSerializer):

@@ -18,6 +18,7 @@ from .project import Project
 
 class Milestone(StatusMixin, VersionedModel):
     cluster_path = "plan__cluster"
+    as_of_section = "milestones"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -18,6 +18,7 @@ class Currency(models.TextChoices):
 
 class Project(StatusMixin, VersionedModel):
     cluster_path = "plan__cluster"
+    as_of_section = "projects"
 
     class Category(models.TextChoices):
         QUALITY = "quality", _("quality")
