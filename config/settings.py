@@ -126,7 +126,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-# A locked-out login answers 429 with the API's error body (see config/api.py).
+# A locked-out login answers 429 with the API's error body (see plans/api/base/errors.py).
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "plans.api.base.errors.lockout_response"
 

@@ -46,7 +46,7 @@ class WritesByRoleMixin:
         return cluster_id_of(obj)
 
     def writable(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(access_for(request.user).scope_q(self.model.cluster_path, WRITE_ROLES))
+        return queryset.filter(access_for(request.user).scope(self.model, WRITE_ROLES))
 
 
 @admin.register(Subscription)

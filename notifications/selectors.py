@@ -26,7 +26,7 @@ def subscription_list(*, user: Any) -> QuerySet[Subscription]:
 
 def reminder_policy_list(*, user: Any) -> QuerySet[ReminderPolicy]:
     access = access_for(user)
-    return ReminderPolicy.objects.filter(access.scope_q("plan__cluster")).select_related("plan").order_by("plan_id")
+    return ReminderPolicy.objects.filter(access.scope(ReminderPolicy)).select_related("plan").order_by("plan_id")
 
 
 def delivery_list(*, user: Any) -> QuerySet[Delivery]:
@@ -34,7 +34,7 @@ def delivery_list(*, user: Any) -> QuerySet[Delivery]:
     access = access_for(user)
     if access.cluster_ids(OVERSIGHT_ROLES) == set():
         return Delivery.objects.none()
-    return Delivery.objects.filter(access.scope_q("cluster", OVERSIGHT_ROLES)).order_by("-pk")
+    return Delivery.objects.filter(access.scope(Delivery, OVERSIGHT_ROLES)).order_by("-pk")
 
 
 def profile_by_token(*, kind: str, token: str) -> NotificationProfile | None:

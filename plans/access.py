@@ -68,6 +68,10 @@ class Access:
             return None
         return {cid for cid, held in self.by_cluster.items() if held & roles}
 
+    def scope(self, model: Any, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
+        """`scope_q` along the model's own `cluster_path` (declared on the model)."""
+        return self.scope_q(model.cluster_path, roles)
+
     def scope_q(self, path: str, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
         """A filter keeping rows whose cluster (reached by `path`, e.g. "plan__cluster") is visible."""
         ids = self.cluster_ids(roles)

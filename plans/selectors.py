@@ -38,21 +38,21 @@ def user_list() -> QuerySet[Any]:
 
 def cluster_list(*, user: Any) -> QuerySet[Cluster]:
     return (
-        Cluster.objects.filter(access_for(user).scope_q(""))
+        Cluster.objects.filter(access_for(user).scope(Cluster))
         .prefetch_related(Prefetch("key_figures", queryset=KeyFigure.objects.order_by("name")))
     )
 
 
 def organization_list(*, user: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(access_for(user).scope_q("cluster"))
+    return Organization.objects.filter(access_for(user).scope(Organization))
 
 
 def _own_or_overseen(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     access = access_for(user)
     if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
-    own = Q(user_id=user.pk) & access.scope_q("cluster") if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSIGHT_ROLES) | own)
+    own = Q(user_id=user.pk) & access.scope(queryset.model) if user.is_authenticated else Q(pk__in=[])
+    return queryset.filter(access.scope(queryset.model, OVERSIGHT_ROLES) | own)
 
 
 def stakeholder_list(*, user: Any) -> QuerySet[Stakeholder]:
@@ -67,26 +67,26 @@ def role_assignment_list(*, user: Any) -> QuerySet[RoleAssignment]:
     if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
     own = Q(user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSIGHT_ROLES) | own)
+    return queryset.filter(access.scope(queryset.model, OVERSIGHT_ROLES) | own)
 
 
 def plan_list(*, user: Any) -> QuerySet[Plan]:
     active = Prefetch(
         "phases", queryset=Phase.objects.filter(status=Phase.Status.ACTIVE), to_attr="active_phases"
     )
-    return Plan.objects.filter(access_for(user).scope_q("cluster")).select_related("cluster").prefetch_related(active)
+    return Plan.objects.filter(access_for(user).scope(Plan)).select_related("cluster").prefetch_related(active)
 
 
 def strategic_line_list(*, user: Any) -> QuerySet[StrategicLine]:
-    return StrategicLine.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return StrategicLine.objects.filter(access_for(user).scope(StrategicLine)).select_related("plan")
 
 
 def phase_list(*, user: Any) -> QuerySet[Phase]:
-    return Phase.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Phase.objects.filter(access_for(user).scope(Phase)).select_related("plan")
 
 
 def forum_list(*, user: Any) -> QuerySet[Forum]:
-    return Forum.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan__cluster", "phase")
+    return Forum.objects.filter(access_for(user).scope(Forum)).select_related("plan__cluster", "phase")
 
 
 def attendance_list(*, forum: Forum) -> QuerySet[ForumAttendance]:
@@ -95,7 +95,7 @@ def attendance_list(*, forum: Forum) -> QuerySet[ForumAttendance]:
 
 
 def agreement_list(*, user: Any) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Agreement.objects.filter(access_for(user).scope(Agreement)).select_related("plan")
 
 
 def position_list(*, agreement: Agreement) -> QuerySet[Position]:

@@ -206,7 +206,7 @@ class ServiceAdmin(ScopedForeignKeysMixin, RoleScopedMixin, admin.ModelAdmin):  
     # --- queryset and actions -------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         qs = super().get_queryset(request)
-        return qs.filter(access_for(request.user).scope_q(self.model.cluster_path, self.read_roles))
+        return qs.filter(access_for(request.user).scope(self.model, self.read_roles))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

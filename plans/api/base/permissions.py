@@ -7,7 +7,7 @@ programme admin); `roles.admin_only` actions are for programme administrators. A
 without the action's roles anywhere gets 403 on a create before any lookup. Objects outside
 the user's visible clusters are 404 because `get_queryset` (a selector using
 `plans.access.scope_q`) filters them out. The object's cluster comes from its model's
-`cluster_path` (plans.models.base.cluster_id_of) unless the view overrides `get_cluster_id`.
+`cluster_path` (plans.models.base.cluster_id_of).
 """
 
 from __future__ import annotations
@@ -63,8 +63,7 @@ class ClusterRolePermission(BasePermission):
         access = access_for(request.user)
         if access.is_admin:
             return True
-        getter = getattr(view, "get_cluster_id", None)
-        cluster_id = getter(obj) if getter else cluster_id_of(obj)
+        cluster_id = cluster_id_of(obj)
         if not access.roles_in(cluster_id) & view_roles(view).read:
             raise Http404  # defence in depth: the selector should already have hidden it
         if request.method in SAFE_METHODS:

@@ -38,7 +38,6 @@ from rest_framework.response import Response
 
 from plans.access_cache import prime_access
 from plans.models import Source
-from plans.models.base import cluster_id_of
 from plans.permissions import ActionRoles
 from plans.services.history import Actor
 
@@ -72,9 +71,6 @@ class ClusterScopedMixin(_ViewBase):
     roles: ClassVar[ActionRoles] = DEFAULT_ROLES  # the resource's roles, from the app's permissions.py
     # action -> serializer that parses the request body; the output is `serializer_class`.
     input_serializers: ClassVar[dict[str, type[serializers.BaseSerializer]]] = {}
-
-    def get_cluster_id(self, obj: Any) -> int | None:
-        return cluster_id_of(obj)
 
     def parse(self, *, instance: Any = None, partial: bool = False, action: str | None = None) -> dict[str, Any]:
         """Validate the body with the action's input serializer; 400 with field errors if bad."""
