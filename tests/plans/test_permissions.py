@@ -11,6 +11,7 @@ import pytest
 from notifications import permissions as notification_permissions
 from notifications.api.urls import router as notifications_router
 from plans import permissions
+from plans.access import Access
 from plans.api.urls import router as plans_router
 from plans.errors import PermissionDeniedError
 from plans.models import Plan, Role, RoleAssignment
@@ -54,6 +55,15 @@ def test_roles_of_an_action_read_beside_each_other() -> None:
     assert permissions.roles_for(permissions.CLUSTER, "create") == permissions.NOBODY  # administrators only
     assert permissions.roles_for(notification_permissions.DELIVERY, "list") == {Role.COORDINATOR, Role.AUDITOR}
     assert permissions.roles_for(permissions.ORGANIZATION, "unlisted") == permissions.WRITE_ROLES  # the default
+
+
+def test_may_asks_the_roles_held_in_that_cluster() -> None:
+    stakeholder = Access(by_cluster={1: {Role.STAKEHOLDER}})
+    milestone = project_permissions.MILESTONE
+    assert permissions.may(stakeholder, milestone, "updates", 1)
+    assert not permissions.may(stakeholder, milestone, "complete", 1)
+    assert not permissions.may(stakeholder, milestone, "updates", 2)  # not in another cluster
+    assert permissions.may(Access(is_admin=True), permissions.CLUSTER, "create", None)
 
 
 @pytest.mark.parametrize("path", ["plans/permissions.py", "projects/permissions.py", "notifications/permissions.py"])
