@@ -295,9 +295,9 @@ def main() -> None:
         "",
         "What the API does beyond its floor: DRF request/response handling, knox token authentication (two "
         "queries: the token with its user, and knox's scan of the user's tokens for expired ones), the role "
-        "check (roles cached across reads, see projects/api/access_cache.py), throttling, django-filter, "
+        "check (roles cached across reads, see plans/access_cache.py), throttling, django-filter, "
         "search and ordering. The rows themselves are the same `.values()` queries rendered by orjson "
-        "(projects/api/renderers.py), so the gap is a fixed cost per request, not per row. The machine is "
+        "(plans/api/base/renderers.py), so the gap is a fixed cost per request, not per row. The machine is "
         f"shared (1-minute load average {load_before:.1f} before the run, {load_after:.1f} after): figures "
         "move by tens of percent between runs; the API and its floor are interleaved so both see the same load.",
         "", "Machine:", "", "```", *machine(), "```", "",

@@ -130,9 +130,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "plans.client_ip.client_ip"  # the throttles' notion of the client
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-# A locked-out login answers 429 with the API's error body (see config/api.py).
+# A locked-out login answers 429 with the API's error body (see plans/api/base/errors.py).
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "config.api.lockout_response"
+AXES_LOCKOUT_CALLABLE = "plans.api.base.errors.lockout_response"
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -180,10 +180,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the contract: JSON everywhere
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "plans.api.base.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "plans.api.base.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "plans.api.base.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

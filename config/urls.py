@@ -9,6 +9,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
 ]
 
-# Errors under /api/ keep the API's JSON error body (config/api.py).
-handler404 = "config.api.not_found"
-handler500 = "config.api.server_error"
+# Errors under /api/ keep the API's JSON error body (plans/api/base/errors.py).
+handler404 = "plans.api.base.errors.not_found"
+handler500 = "plans.api.base.errors.server_error"

@@ -18,6 +18,7 @@ from notifications.services import outbox
 from notifications.services.subscriptions import calendar_token_rotate
 from plans.access import WRITE_ROLES, access_for
 from plans.models import Source
+from plans.models.base import cluster_id_of
 from plans.services.history import Actor
 
 
@@ -25,10 +26,11 @@ class WritesByRoleMixin:
     """Django's model permissions AND a writing role (plans.access): auditors only look.
 
     Actions are declared with permissions=["change"], so they obey this too, and they act
-    only on rows of clusters where the user may write.
+    only on rows of clusters where the user may write. The way to the cluster is the model's
+    `cluster_path`.
     """
 
-    cluster_path = "cluster"
+    model: Any
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not super().has_change_permission(request, obj):  # type: ignore[misc]
@@ -41,19 +43,14 @@ class WritesByRoleMixin:
         return access.can_write(self.obj_cluster_id(obj))
 
     def obj_cluster_id(self, obj: Any) -> int | None:
-        return obj.cluster_id  # type: ignore[no-any-return]
+        return cluster_id_of(obj)
 
     def writable(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(access_for(request.user).scope_q(self.cluster_path, WRITE_ROLES))
+        return queryset.filter(access_for(request.user).scope(self.model, WRITE_ROLES))
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    cluster_path = "stakeholder__cluster"
-
-    def obj_cluster_id(self, obj: Any) -> int | None:
-        return obj.stakeholder.cluster_id  # type: ignore[no-any-return]
-
     list_display = ["stakeholder", "scope", "scope_id", "frequency", "is_active", "updated_at"]
     list_filter = ["scope", "frequency", "is_active"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
@@ -62,11 +59,6 @@ class SubscriptionAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[ty
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    cluster_path = "plan__cluster"
-
-    def obj_cluster_id(self, obj: Any) -> int | None:
-        return obj.plan.cluster_id  # type: ignore[no-any-return]
-
     list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
     raw_id_fields = ["plan"]
 
@@ -78,10 +70,6 @@ class NotificationProfileAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ig
     search_fields = ["stakeholder__name", "stakeholder__email"]
     readonly_fields = ["stakeholder", "unsubscribe_token", "calendar_token", "created_at"]
     actions = ["new_calendar_link"]
-    cluster_path = "stakeholder__cluster"
-
-    def obj_cluster_id(self, obj: Any) -> int | None:
-        return obj.stakeholder.cluster_id  # type: ignore[no-any-return]
 
     @admin.action(description=_("Revoke the calendar link (issue a new one)"), permissions=["change"])
     def new_calendar_link(self, request: HttpRequest, queryset: QuerySet[NotificationProfile]) -> None:

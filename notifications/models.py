@@ -36,6 +36,8 @@ class NotificationProfile(models.Model):
     cluster produces a message, or when the stakeholder is created.
     """
 
+    cluster_path: ClassVar[str] = "stakeholder__cluster"  # see VersionedModel.cluster_path
+
     stakeholder = models.OneToOneField(Stakeholder, on_delete=models.CASCADE, related_name="notification_profile")
     notify_own_changes = models.BooleanField(_("email me about my own changes"), default=False)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
@@ -52,6 +54,8 @@ class NotificationProfile(models.Model):
 
 
 class Subscription(VersionedModel):
+    cluster_path = "stakeholder__cluster"
+
     class Scope(models.TextChoices):
         CLUSTER = "cluster", _("cluster")
         PLAN = "plan", _("plan")
@@ -78,12 +82,11 @@ class Subscription(VersionedModel):
     def __str__(self) -> str:
         return f"{self.stakeholder} — {self.scope} {self.scope_id}"
 
-    def history_cluster_id(self) -> int | None:
-        return self.stakeholder.cluster_id
-
 
 class ReminderPolicy(VersionedModel):
     """When a plan's milestones and forums are reminded; plans without a row use the defaults."""
+
+    cluster_path = "plan__cluster"
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="reminder_policy")
     due_soon_days = models.JSONField(_("remind days before due"), default=default_due_soon_days)
@@ -106,9 +109,6 @@ class ReminderPolicy(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class DispatchRecord(models.Model):
     """One row per history event the dispatcher has handled (history rows are never updated)."""
@@ -129,6 +129,8 @@ class DispatchRecord(models.Model):
 
 class Delivery(models.Model):
     """One message to one recipient over one channel: the outbox row."""
+
+    cluster_path: ClassVar[str] = "cluster"  # see VersionedModel.cluster_path
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

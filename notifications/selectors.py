@@ -7,12 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from notifications.models import Delivery, NotificationProfile, ReminderPolicy, Subscription
-from plans.access import access_for
-from plans.models import Forum, Role, Stakeholder
+from plans.access import OVERSIGHT_ROLES, access_for
+from plans.models import Forum, Stakeholder
 from projects.models import Milestone
-
-MANAGE_ROLES = frozenset({Role.COORDINATOR})
-OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 
 
 def subscription_list(*, user: Any) -> QuerySet[Subscription]:
@@ -29,7 +26,7 @@ def subscription_list(*, user: Any) -> QuerySet[Subscription]:
 
 def reminder_policy_list(*, user: Any) -> QuerySet[ReminderPolicy]:
     access = access_for(user)
-    return ReminderPolicy.objects.filter(access.scope_q("plan__cluster")).select_related("plan").order_by("plan_id")
+    return ReminderPolicy.objects.filter(access.scope(ReminderPolicy)).select_related("plan").order_by("plan_id")
 
 
 def delivery_list(*, user: Any) -> QuerySet[Delivery]:
@@ -37,7 +34,7 @@ def delivery_list(*, user: Any) -> QuerySet[Delivery]:
     access = access_for(user)
     if access.cluster_ids(OVERSIGHT_ROLES) == set():
         return Delivery.objects.none()
-    return Delivery.objects.filter(access.scope_q("cluster", OVERSIGHT_ROLES)).order_by("-pk")
+    return Delivery.objects.filter(access.scope(Delivery, OVERSIGHT_ROLES)).order_by("-pk")
 
 
 def profile_by_token(*, kind: str, token: str) -> NotificationProfile | None:

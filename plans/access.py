@@ -13,10 +13,25 @@ from typing import Any
 
 from django.db.models import Q
 
-from plans.models import Role, RoleAssignment
+from plans.models import RoleAssignment
 
-READ_ROLES = frozenset({Role.COORDINATOR, Role.STAKEHOLDER, Role.AUDITOR})
-WRITE_ROLES = frozenset({Role.COORDINATOR})
+# The role constants live in plans.permissions (with who may do what); importable here too.
+from plans.permissions import OVERSIGHT_ROLES, READ_ROLES, STAKEHOLDER_WRITE_ROLES, WRITE_ROLES
+
+__all__ = [
+    "OVERSIGHT_ROLES",
+    "READ_ROLES",
+    "STAKEHOLDER_WRITE_ROLES",
+    "WRITE_ROLES",
+    "Access",
+    "access_for",
+    "acts_only_for_self",
+    "can_read",
+    "can_write",
+    "forget_access",
+    "roles_in",
+    "scope_q",
+]
 
 
 @dataclass
@@ -39,11 +54,23 @@ class Access:
     def can_write(self, cluster_id: int | None) -> bool:
         return self.is_admin or bool(self.roles_in(cluster_id) & WRITE_ROLES)
 
+    def acts_only_for_self(self, cluster_id: int | None) -> bool:
+        """A stakeholder without a writing role there: the services let them act only for
+        themselves (their own record, their own organization, milestones they answer for)."""
+        if self.is_admin:
+            return False
+        roles = self.roles_in(cluster_id)
+        return not roles & WRITE_ROLES and bool(roles & (STAKEHOLDER_WRITE_ROLES - WRITE_ROLES))
+
     def cluster_ids(self, roles: frozenset[str] | set[str] = READ_ROLES) -> set[int] | None:
         """Clusters where the user holds one of `roles`; None means every cluster."""
         if self.is_admin or (self.global_roles & roles):
             return None
         return {cid for cid, held in self.by_cluster.items() if held & roles}
+
+    def scope(self, model: Any, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
+        """`scope_q` along the model's own `cluster_path` (declared on the model)."""
+        return self.scope_q(model.cluster_path, roles)
 
     def scope_q(self, path: str, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:
         """A filter keeping rows whose cluster (reached by `path`, e.g. "plan__cluster") is visible."""
@@ -79,6 +106,10 @@ def can_read(user: Any, cluster_id: int | None) -> bool:
 
 def can_write(user: Any, cluster_id: int | None) -> bool:
     return access_for(user).can_write(cluster_id)
+
+
+def acts_only_for_self(user: Any, cluster_id: int | None) -> bool:
+    return access_for(user).acts_only_for_self(cluster_id)
 
 
 def scope_q(user: Any, path: str, roles: frozenset[str] | set[str] = READ_ROLES) -> Q:

@@ -5,11 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Plans")
+    history_capture = True  # plans.audit.guards: outside writes to its tables are captured
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from plans.access_cache import connect_invalidation
         from plans.audit.guards import on_post_migrate
 
         # PostgreSQL: capture triggers on every domain table, new ones included (audit).
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="pmc_capture_triggers")
+        # Cached roles are dropped on a role or user change in every process (workers, commands).
+        connect_invalidation()

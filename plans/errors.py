@@ -1,4 +1,4 @@
-"""Domain errors raised by services and mapped to HTTP in one place (config/api.py).
+"""Domain errors raised by services and mapped to HTTP in one place (plans/api/base/errors.py).
 
 Messages are lazy translations so they render in the language of whoever reads them.
 """

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from plans.access import access_for
+from plans.access import OVERSIGHT_ROLES, access_for
 from plans.models import (
     Agreement,
     Cluster,
@@ -23,14 +23,12 @@ from plans.models import (
     Phase,
     Plan,
     Position,
-    Role,
     RoleAssignment,
     Stakeholder,
     StrategicLine,
 )
 
 # Who sees every stakeholder / role assignment of a cluster; other readers see only their own.
-OVERSEER_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 
 
 def user_list() -> QuerySet[Any]:
@@ -40,21 +38,21 @@ def user_list() -> QuerySet[Any]:
 
 def cluster_list(*, user: Any) -> QuerySet[Cluster]:
     return (
-        Cluster.objects.filter(access_for(user).scope_q(""))
+        Cluster.objects.filter(access_for(user).scope(Cluster))
         .prefetch_related(Prefetch("key_figures", queryset=KeyFigure.objects.order_by("name")))
     )
 
 
 def organization_list(*, user: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(access_for(user).scope_q("cluster"))
+    return Organization.objects.filter(access_for(user).scope(Organization))
 
 
 def _own_or_overseen(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     access = access_for(user)
-    if access.cluster_ids(OVERSEER_ROLES) is None:
+    if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
-    own = Q(user_id=user.pk) & access.scope_q("cluster") if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
+    own = Q(user_id=user.pk) & access.scope(queryset.model) if user.is_authenticated else Q(pk__in=[])
+    return queryset.filter(access.scope(queryset.model, OVERSIGHT_ROLES) | own)
 
 
 def stakeholder_list(*, user: Any) -> QuerySet[Stakeholder]:
@@ -66,36 +64,29 @@ def role_assignment_list(*, user: Any) -> QuerySet[RoleAssignment]:
     """Coordinators and auditors see their clusters' assignments; others their own."""
     queryset = RoleAssignment.objects.select_related("user")
     access = access_for(user)
-    if access.cluster_ids(OVERSEER_ROLES) is None:
+    if access.cluster_ids(OVERSIGHT_ROLES) is None:
         return queryset
     own = Q(user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
-    return queryset.filter(access.scope_q("cluster", OVERSEER_ROLES) | own)
-
-
-def stakeholders_of_user(*, user: Any, cluster_id: int) -> QuerySet[Stakeholder]:
-    """The stakeholder records a login holds in one cluster (for 'own organization' checks)."""
-    if not user.is_authenticated:
-        return Stakeholder.objects.none()
-    return Stakeholder.objects.filter(user_id=user.pk, cluster_id=cluster_id, is_active=True)
+    return queryset.filter(access.scope(queryset.model, OVERSIGHT_ROLES) | own)
 
 
 def plan_list(*, user: Any) -> QuerySet[Plan]:
     active = Prefetch(
         "phases", queryset=Phase.objects.filter(status=Phase.Status.ACTIVE), to_attr="active_phases"
     )
-    return Plan.objects.filter(access_for(user).scope_q("cluster")).select_related("cluster").prefetch_related(active)
+    return Plan.objects.filter(access_for(user).scope(Plan)).select_related("cluster").prefetch_related(active)
 
 
 def strategic_line_list(*, user: Any) -> QuerySet[StrategicLine]:
-    return StrategicLine.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return StrategicLine.objects.filter(access_for(user).scope(StrategicLine)).select_related("plan")
 
 
 def phase_list(*, user: Any) -> QuerySet[Phase]:
-    return Phase.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Phase.objects.filter(access_for(user).scope(Phase)).select_related("plan")
 
 
 def forum_list(*, user: Any) -> QuerySet[Forum]:
-    return Forum.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan__cluster", "phase")
+    return Forum.objects.filter(access_for(user).scope(Forum)).select_related("plan__cluster", "phase")
 
 
 def attendance_list(*, forum: Forum) -> QuerySet[ForumAttendance]:
@@ -104,7 +95,7 @@ def attendance_list(*, forum: Forum) -> QuerySet[ForumAttendance]:
 
 
 def agreement_list(*, user: Any) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Agreement.objects.filter(access_for(user).scope(Agreement)).select_related("plan")
 
 
 def position_list(*, agreement: Agreement) -> QuerySet[Position]:

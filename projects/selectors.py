@@ -91,7 +91,7 @@ def _pop_counts(row: dict[str, Any]) -> dict[str, int]:
 
 def project_queryset(user: Any) -> QuerySet[Project]:
     """Projects the user may see (model instances: for detail loads and permission checks)."""
-    return Project.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Project.objects.filter(access_for(user).scope(Project)).select_related("plan")
 
 
 def milestone_count_subqueries(on: dt.date) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def milestone_count_subqueries(on: dt.date) -> dict[str, Any]:
 def project_list(user: Any, *, on: dt.date | None = None) -> QuerySet[Any]:
     """Rows of visible projects with their milestone counts; pass a page to attach_project_relations."""
     return (
-        Project.objects.filter(access_for(user).scope_q("plan__cluster"))
+        Project.objects.filter(access_for(user).scope(Project))
         .values(*PROJECT_FIELDS)
         .annotate(**milestone_count_subqueries(on or today()))
         .order_by("plan_id", "code")
@@ -171,7 +171,7 @@ def project_row(user: Any, project_id: int) -> dict[str, Any] | None:
 
 
 def funding_line_queryset(user: Any) -> QuerySet[FundingLine]:
-    return FundingLine.objects.filter(access_for(user).scope_q("project__plan__cluster")).select_related(
+    return FundingLine.objects.filter(access_for(user).scope(FundingLine)).select_related(
         "project__plan"
     )
 
@@ -190,7 +190,7 @@ def expenditure_list(funding_line_id: int) -> QuerySet[Any]:
 
 
 def milestone_queryset(user: Any) -> QuerySet[Milestone]:
-    return Milestone.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Milestone.objects.filter(access_for(user).scope(Milestone)).select_related("plan")
 
 
 def milestone_list(user: Any, *, on: dt.date | None = None) -> QuerySet[Any]:
@@ -198,7 +198,7 @@ def milestone_list(user: Any, *, on: dt.date | None = None) -> QuerySet[Any]:
     overdue = Case(When(_overdue_q("", on or today()), then=Value(True)), default=Value(False),
                    output_field=BooleanField())
     return (
-        Milestone.objects.filter(access_for(user).scope_q("plan__cluster"))
+        Milestone.objects.filter(access_for(user).scope(Milestone))
         .values(*MILESTONE_FIELDS)
         .annotate(is_overdue=overdue)
         .order_by("due_date", "id")
@@ -224,7 +224,7 @@ def milestone_update_list(milestone_id: int) -> QuerySet[Any]:
 
 
 def indicator_queryset(user: Any) -> QuerySet[Indicator]:
-    return Indicator.objects.filter(access_for(user).scope_q("plan__cluster")).select_related("plan")
+    return Indicator.objects.filter(access_for(user).scope(Indicator)).select_related("plan")
 
 
 def indicator_list(user: Any) -> QuerySet[Any]:
@@ -258,7 +258,7 @@ HISTORY_LIMIT = 20
 
 def plan_row_visible(user: Any, plan_id: int) -> dict[str, Any] | None:
     """The plan's dashboard row if the user may see it (None answers 404 without revealing it)."""
-    row = Plan.objects.filter(access_for(user).scope_q("cluster"), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS).first()
+    row = Plan.objects.filter(access_for(user).scope(Plan), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS).first()
     if row is not None:
         row["cluster_name"] = row.pop("cluster__name")
     return row

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api_base import ScopedPrimaryKeyRelatedField
 from notifications.kinds import SUBSCRIBABLE_KINDS
 from notifications.models import Delivery, Frequency, ReminderPolicy, Subscription
 from plans.access import WRITE_ROLES
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Plan, Stakeholder
 
 

@@ -10,8 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_base import STAKEHOLDER_WRITE_ROLES, ClusterScopedViewSet
-from notifications import selectors
+from notifications import permissions, selectors
 from notifications.models import Delivery, ReminderPolicy, Subscription
 from notifications.services.subscriptions import (
     reminder_policy_set,
@@ -19,6 +18,7 @@ from notifications.services.subscriptions import (
     subscription_delete,
     subscription_update,
 )
+from plans.api.base.views import ClusterScopedViewSet
 
 from .serializers import (
     DeliverySerializer,
@@ -41,9 +41,8 @@ class SubscriptionViewSet(mixins.DestroyModelMixin, ClusterScopedViewSet):
     """A stakeholder manages their own; coordinators their cluster's; auditors read."""
 
     serializer_class = SubscriptionSerializer
-    cluster_path = "stakeholder__cluster"
+    roles = permissions.SUBSCRIPTION
     filterset_class = SubscriptionFilter
-    action_roles: ClassVar = dict.fromkeys(("create", "partial_update", "update", "destroy"), STAKEHOLDER_WRITE_ROLES)
     input_serializers: ClassVar = {
         "create": SubscriptionCreateSerializer,
         "partial_update": SubscriptionUpdateSerializer,
@@ -71,7 +70,7 @@ class ReminderPolicyViewSet(ClusterScopedViewSet):
     """`?plan=`: a plan's reminder policy (plans without one use the defaults 14/7/1, 7, 14, 1)."""
 
     serializer_class = ReminderPolicySerializer
-    cluster_path = "plan__cluster"
+    roles = permissions.REMINDER_POLICY
     filterset_fields = ["plan"]
     input_serializers: ClassVar = {
         "create": ReminderPolicyCreateSerializer,
@@ -109,8 +108,7 @@ class DeliveryViewSet(ClusterScopedViewSet):
     """The delivery log: coordinators and auditors of the cluster; read-only."""
 
     serializer_class = DeliverySerializer
-    cluster_path = "cluster"
-    read_roles = selectors.OVERSIGHT_ROLES
+    roles = permissions.DELIVERY
     filterset_class = DeliveryFilter
     ordering_fields = ["id", "created_at", "sent_at", "status"]
     search_fields = ["to_email", "dedup_key"]

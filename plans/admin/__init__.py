@@ -1,6 +1,6 @@
 """Coordinator screens for clusters, plans, phases, forums and agreements; history is read-only.
 
-Every save calls a service (see `plans.admin_base`), so the admin obeys the same rules and
+Every save calls a service (see `plans.admin.base`), so the admin obeys the same rules and
 writes the same history as the API, with source "admin".
 """
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from plans.access import access_for
-from plans.admin_base import (
+from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
     model_values,
@@ -72,8 +72,6 @@ class ClusterAdmin(ServiceAdmin):
 
 class ClusterChildAdmin(ServiceAdmin):
     """Rows that hang directly from a cluster: the cluster is chosen once, on creation."""
-
-    cluster_path = "cluster"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return (*super().get_readonly_fields(request, obj), *(("cluster",) if obj else ()))

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin_base import (
+from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
     model_values,
@@ -49,7 +49,6 @@ class AttendanceInline(ServiceInline):
 
 @admin.register(Forum)
 class ForumAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     list_display = ("title", "plan", "phase", "starts_at", "venue", "status")
     list_filter = ("plan__cluster", "status")
     search_fields = ("title", "venue", "address", "organizer")
@@ -112,7 +111,6 @@ def _close_agreement(request: HttpRequest, actor: Actor, agreement: Agreement) -
 
 @admin.register(Agreement)
 class AgreementAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     list_display = ("title", "plan", "subject", "rule", "status", "decided_at")
     list_filter = ("plan__cluster", "subject", "rule", "status")
     search_fields = ("title", "text")

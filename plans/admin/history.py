@@ -8,14 +8,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from plans.access import access_for
-from plans.admin_base import (
+from plans.access import OVERSIGHT_ROLES, access_for
+from plans.admin.base import (
     RoleScopedMixin,
 )
-from plans.models import (
-    HistoryEvent,
-    Role,
-)
+from plans.models import HistoryEvent, VersionedModel
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):
@@ -27,8 +24,9 @@ class ObjectTypeFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         from django.apps import apps
 
-        labels = [m._meta for m in apps.get_models() if m._meta.app_label in {"plans", "projects", "notifications"}]
-        return sorted((o.label_lower, str(o.verbose_name)) for o in labels)
+        # The models whose changes are recorded, whatever app declares them.
+        recorded = [m._meta for m in apps.get_models() if issubclass(m, VersionedModel)]
+        return sorted((o.label_lower, str(o.verbose_name)) for o in recorded)
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         return queryset.filter(object_type=self.value()) if self.value() else queryset
@@ -38,7 +36,7 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 class HistoryEventAdmin(RoleScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The event stream, for coordinators (their clusters) and auditors; nobody edits it."""
 
-    read_roles = frozenset({Role.COORDINATOR, Role.AUDITOR})
+    read_roles = OVERSIGHT_ROLES
     list_display = ("id", "occurred_at", "actor_label", "source", "action", "object_type", "object_repr", "plan_id")
     list_filter = ("occurred_at", "source", "action", ObjectTypeFilter)  # no date_hierarchy: DISTINCT on millions
     search_fields = ("object_repr", "reason", "actor_label")

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin_base import (
+from plans.admin.base import (
     ReadOnlyInline,
     ServiceAdmin,
     ServiceForm,
@@ -70,7 +70,6 @@ class ForumListInline(ReadOnlyInline):
 
 @admin.register(Plan)
 class PlanAdmin(ServiceAdmin):
-    cluster_path = "cluster"
     list_display = ("title", "cluster", "edition", "status", "progress", "approved_on")
     list_filter = ("cluster", "status")
     search_fields = ("title", "vision", "cluster__name")
@@ -121,7 +120,6 @@ def _start_phase(request: HttpRequest, actor: Actor, phase: Phase) -> None:
 
 @admin.register(Phase)
 class PhaseAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     form = PhaseForm
     list_display = ("title", "plan", "order", "kind", "status", "planned_start", "planned_end", "actual_end")
     list_filter = ("plan__cluster", "kind", "status")

@@ -25,16 +25,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_schema import ErrorSerializer
+from plans import permissions
 from plans.access import access_for
+from plans.api.base.schema import ErrorSerializer
 from plans.errors import ValidationFailed
-from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan, Role
+from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan
 
 from . import asof, export, timeline
 from .seal import seal_outside_writes
 from .verify import verify_chains
 
-HISTORY_ROLES = frozenset({Role.AUDITOR, Role.COORDINATOR})
+HISTORY_ROLES = permissions.HISTORY.read  # auditors and coordinators (plans/permissions.py)
 
 
 class HistoryPermission(BasePermission):

@@ -4,7 +4,8 @@ Replay: the plan's events up to the instant, oldest first; a create starts an ob
 its model's field defaults plus the recorded values, update/transition/reschedule/complete
 (any other action with changes) applies the new values, delete removes it. Objects are
 plain dicts keyed by field name (foreign keys by id, as recorded), so project and milestone
-events are handled generically: plans never imports projects.
+events are handled generically: plans never imports projects, nor names its models. Which
+model fills which section ("projects", "milestones") each model declares (`as_of_section`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,23 @@ from plans.services.history import history_value
 
 from .timeline import event_as_dict, field_label, type_label
 
-PLAN, PHASE, LINE, FORUM = "plans.plan", "plans.phase", "plans.strategicline", "plans.forum"
-PROJECT, MILESTONE = "projects.project", "projects.milestone"
-REBUILT_TYPES = (PLAN, PHASE, LINE, FORUM, PROJECT, MILESTONE)
 OPEN_MILESTONE = ("pending", "in_progress")
+
+
+@lru_cache(maxsize=1)
+def section_types() -> dict[str, str]:
+    """as-of section -> the object type whose events fill it, e.g. "plan" -> "plans.plan"."""
+    from plans.models import VersionedModel
+
+    return {
+        model.as_of_section: model._meta.label_lower
+        for model in apps.get_models() if issubclass(model, VersionedModel) and model.as_of_section
+    }
+
+
+def _section(state: dict[str, dict[int, dict[str, Any]]], name: str) -> dict[int, dict[str, Any]]:
+    object_type = section_types().get(name)
+    return state.get(object_type, {}) if object_type else {}
 
 
 @lru_cache(maxsize=32)
@@ -49,8 +63,11 @@ def _defaults(object_type: str) -> dict[str, Any]:
     return out
 
 
-def rebuild(plan_id: int, at: dt.datetime, types: tuple[str, ...] = REBUILT_TYPES) -> dict[str, dict[int, dict]]:
-    """object_type -> {id: fields} for the plan at `at`. One streamed pass over its events."""
+def rebuild(plan_id: int, at: dt.datetime, types: tuple[str, ...] | None = None) -> dict[str, dict[int, dict]]:
+    """object_type -> {id: fields} for the plan at `at` (by default every as-of section's type).
+    One streamed pass over its events."""
+    if types is None:
+        types = tuple(section_types().values())
     state: dict[str, dict[int, dict[str, Any]]] = {t: {} for t in types}
     events = (
         HistoryEvent.objects.filter(plan_id=plan_id, occurred_at__lte=at, object_type__in=types)
@@ -91,18 +108,18 @@ def plan_state(plan_id: int, at: dt.datetime) -> dict[str, Any]:
     """The plan with its phases, strategic lines, projects and milestones at `at`."""
     state = rebuild(plan_id, at)
     today = at.date().isoformat()
-    milestones = _sorted(state[MILESTONE], "due_date", "id")
+    milestones = _sorted(_section(state, "milestones"), "due_date", "id")
     for m in milestones:
         m["is_overdue"] = m.get("status") in OPEN_MILESTONE and bool(m.get("due_date")) and m["due_date"] < today
     return {
         "as_of": at.isoformat(),
-        "exists": plan_id in state[PLAN],
-        "plan": state[PLAN].get(plan_id),
-        "phases": sorted(state[PHASE].values(), key=_order_key),
-        "strategic_lines": sorted(state[LINE].values(), key=_order_key),
-        "projects": _sorted(state[PROJECT], "code", "id"),
+        "exists": plan_id in _section(state, "plan"),
+        "plan": _section(state, "plan").get(plan_id),
+        "phases": sorted(_section(state, "phases").values(), key=_order_key),
+        "strategic_lines": sorted(_section(state, "strategic_lines").values(), key=_order_key),
+        "projects": _sorted(_section(state, "projects"), "code", "id"),
         "milestones": milestones,
-        "forums": _sorted(state[FORUM], "starts_at", "id"),
+        "forums": _sorted(_section(state, "forums"), "starts_at", "id"),
     }
 
 

@@ -25,7 +25,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 CAPTURE_TABLE = "pmc_outside_write"
 CAPTURE_TRIGGER = "pmc_capture_outside_write"
-CAPTURE_APPS = ("plans", "projects")
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
@@ -243,12 +242,13 @@ def reinstall_missing_guards(connection: BaseDatabaseWrapper) -> list[str]:
 
 
 def captured_models() -> list[type[Any]]:
-    """Every concrete VersionedModel of the domain apps: the tables whose changes must have events."""
+    """Every concrete VersionedModel of the domain apps (those whose AppConfig declares
+    `history_capture = True`): the tables whose changes must have events."""
     from plans.models import VersionedModel
 
     return [
         model for model in apps.get_models()
-        if issubclass(model, VersionedModel) and model._meta.app_label in CAPTURE_APPS
+        if issubclass(model, VersionedModel) and getattr(model._meta.app_config, "history_capture", False)
         and model._meta.managed and not model._meta.proxy
     ]
 

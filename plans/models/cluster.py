@@ -18,6 +18,8 @@ class Language(models.TextChoices):
 
 
 class Cluster(VersionedModel):
+    cluster_path = ""
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     sector = models.CharField(_("sector"), max_length=120, blank=True)
@@ -37,12 +39,11 @@ class Cluster(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
-    def history_cluster_id(self) -> int | None:
-        return self.pk
-
 
 class KeyFigure(VersionedModel):
     """A named quantity describing the cluster, e.g. raw milk 75,000 l/day."""
+
+    cluster_path = "cluster"
 
     cluster = models.ForeignKey(
         Cluster, on_delete=models.CASCADE, related_name="key_figures",
@@ -64,12 +65,11 @@ class KeyFigure(VersionedModel):
     def __str__(self) -> str:
         return f"{self.name}: {self.value} {self.unit}"
 
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id
-
 
 class Organization(VersionedModel):
     """A member of the cluster (actor / integrante)."""
+
+    cluster_path = "cluster"
 
     class Kind(models.TextChoices):
         PRIMARY_PRODUCER = "primary_producer", _("primary producer")
@@ -115,12 +115,11 @@ class Organization(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id
-
 
 class Stakeholder(VersionedModel):
     """A person kept informed (interesado); many never log in and only receive email."""
+
+    cluster_path = "cluster"
 
     cluster = models.ForeignKey(
         Cluster, on_delete=models.PROTECT, related_name="stakeholders",
@@ -152,9 +151,6 @@ class Stakeholder(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id
-
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("coordinator")
@@ -167,6 +163,8 @@ class RoleAssignment(VersionedModel):
 
     Programme administrators are superusers: they do everything and need no assignment.
     """
+
+    cluster_path = "cluster"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments",
@@ -196,6 +194,3 @@ class RoleAssignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.cluster or _('all clusters')}"
-
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id

@@ -14,6 +14,9 @@ from .plan import Phase, Plan
 
 
 class Forum(StatusMixin, VersionedModel):
+    cluster_path = "plan__cluster"
+    as_of_section = "forums"
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")
         HELD = "held", _("held")
@@ -62,12 +65,11 @@ class Forum(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class ForumAttendance(VersionedModel):
     """One organization or one person present at a forum."""
+
+    cluster_path = "forum__plan__cluster"
 
     forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("forum"))
     organization = models.ForeignKey(
@@ -108,12 +110,11 @@ class ForumAttendance(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.forum.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.forum.plan.cluster_id
-
 
 class Agreement(StatusMixin, VersionedModel):
     """A decision taken at a forum (or online) under a quorum rule."""
+
+    cluster_path = "plan__cluster"
 
     class Subject(models.TextChoices):
         CLOSE_PHASE = "close_phase", _("close a phase")
@@ -184,12 +185,11 @@ class Agreement(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class Position(VersionedModel):
     """An organization's endorsement of an open agreement; one per organization."""
+
+    cluster_path = "agreement__plan__cluster"
 
     class Value(models.TextChoices):
         AGREE = "agree", _("agree")
@@ -224,6 +224,3 @@ class Position(VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.agreement.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.agreement.plan.cluster_id

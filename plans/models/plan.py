@@ -14,6 +14,9 @@ from .cluster import Cluster
 
 
 class Plan(StatusMixin, VersionedModel):
+    cluster_path = "cluster"
+    as_of_section = "plan"
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         FORMULATION = "formulation", _("formulation")
@@ -85,12 +88,12 @@ class Plan(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.pk
 
-    def history_cluster_id(self) -> int | None:
-        return self.cluster_id
-
 
 class StrategicLine(VersionedModel):
     """Eje estratégico: projects hang from one."""
+
+    cluster_path = "plan__cluster"
+    as_of_section = "strategic_lines"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_lines", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=20)
@@ -110,12 +113,12 @@ class StrategicLine(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class Phase(StatusMixin, VersionedModel):
     """A consensus step of the plan; one is active at a time, in order."""
+
+    cluster_path = "plan__cluster"
+    as_of_section = "phases"
 
     class Kind(models.TextChoices):
         LAUNCH = "launch", _("launch forum")
@@ -195,6 +198,3 @@ class Phase(StatusMixin, VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans import consensus
+from plans.access import acts_only_for_self
 from plans.errors import IllegalTransition, PermissionDeniedError, RuleViolation, ValidationFailed
 from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
 
@@ -67,8 +68,10 @@ def position_record(
 ) -> Position:
     """Record a member organization's position on an open agreement.
 
-    `member_user_id`: the position is taken by that user as a person of the organization
-    (API stakeholders): refused (403) unless they are one; they become `recorded_by`.
+    `member_user_id`: the position is taken by that user as a person of the organization:
+    refused (403) unless they are one; they become `recorded_by`. A stakeholder acting for
+    themselves (no writing role in the cluster) always records this way; coordinators record
+    for any member.
 
     A second position of the same organization replaces the first: one "position" event with
     the old and new values, so both stay in the history.
@@ -82,6 +85,8 @@ def position_record(
         raise ValidationFailed(_("Unknown position."), errors={"position": [_("Unknown position.")]})
     organization = related(Organization, organization_id, "organization")
     ensure_member(organization, plan.cluster_id)
+    if member_user_id is None and stakeholder_id is None and acts_only_for_self(actor.user, plan.cluster_id):
+        member_user_id = actor.user_id
     recorded_by = None
     if member_user_id is not None:
         recorded_by = _own_stakeholder(member_user_id, plan.cluster_id, organization)

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from plans.errors import Conflict, ValidationFailed
+from plans.access import acts_only_for_self
+from plans.errors import Conflict, PermissionDeniedError, ValidationFailed
 from plans.models import Cluster, KeyFigure, Organization, Role, RoleAssignment, Stakeholder
 
 from .common import only_fields, related
@@ -104,6 +105,9 @@ def stakeholder_update(
     *, stakeholder_id: int, actor: Actor, values: dict[str, Any], expected_version: int | None = None
 ) -> Stakeholder:
     stakeholder = lock(Stakeholder, stakeholder_id)
+    # Coordinators edit any stakeholder of their clusters; a stakeholder only their own record.
+    if acts_only_for_self(actor.user, stakeholder.cluster_id) and stakeholder.user_id != actor.user_id:
+        raise PermissionDeniedError()
     values = only_fields(values, STAKEHOLDER_FIELDS)
     # Check the organization before writing; update_with_history validates the rest.
     probe = Stakeholder(cluster_id=stakeholder.cluster_id, organization_id=stakeholder.organization_id)

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin_base import (
+from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
     model_values,
@@ -39,7 +39,6 @@ class ExpenditureInline(ServiceInline):
 
 @admin.register(FundingLine)
 class FundingLineAdmin(ServiceAdmin):
-    cluster_path = "project__plan__cluster"
     list_display = ("project", "source", "currency", "budget", "executed", "pending")
     list_filter = ("source", "currency", "project__plan__cluster")
     search_fields = ("project__code", "project__title", "description")
@@ -79,7 +78,6 @@ class MeasurementInline(ServiceInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     list_display = ("name", "plan", "project", "unit", "baseline_value", "target_value", "target_date")
     list_filter = ("plan__cluster",)
     search_fields = ("name",)

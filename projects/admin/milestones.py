@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin_base import (
+from plans.admin.base import (
     ServiceAdmin,
     ServiceForm,
     ServiceInline,
@@ -101,7 +101,6 @@ def _complete_today(request: HttpRequest, actor: Actor, milestone: Milestone) ->
 
 @admin.register(Milestone)
 class MilestoneAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     form = MilestoneForm
     list_display = ("title", "project", "due_date", "baseline_due_date", "status", "overdue", "weight", "responsible")
     # A date filter, not date_hierarchy: its DISTINCT over a million due dates costs seconds per page.

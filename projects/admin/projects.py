@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin_base import (
+from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
     model_values,
@@ -79,7 +79,6 @@ def _complete_project(request: HttpRequest, actor: Actor, project: Project) -> N
 
 @admin.register(Project)
 class ProjectAdmin(ServiceAdmin):
-    cluster_path = "plan__cluster"
     list_display = ("code", "title", "plan", "category", "status", "progress", "executing_body")
     list_filter = ("plan__cluster", "status", "category", ProjectOverdueFilter)
     search_fields = ("code", "title", "objective", "executing_body")

@@ -13,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_base import ClusterRolePermission
+from plans.access_cache import prime_access
+from plans.api.base.permissions import ClusterRolePermission
+from plans.api.base.renderers import ORJSONRenderer
 from plans.models import Forum, Phase, Plan
-from projects import selectors
+from projects import permissions, selectors
 from projects.models import Project
 
-from .access_cache import prime_access
-from .renderers import ORJSONRenderer
 from .serializers import MilestoneCountsSerializer
 
 
@@ -132,7 +132,7 @@ DASHBOARD_RESPONSE = PolymorphicProxySerializer(
 class PlanDashboardView(APIView):
     permission_classes = [ClusterRolePermission]
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
-    cluster_path = "cluster"
+    roles = permissions.DASHBOARD
 
     def check_permissions(self, request: Request) -> None:
         prime_access(request)

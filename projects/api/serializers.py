@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api_base import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Organization, Plan, Stakeholder, StrategicLine
 from projects.models import Currency, FundingLine, Milestone, Project
 
@@ -142,19 +142,9 @@ class MeasurementSerializer(serializers.Serializer):
 # --- Input --------------------------------------------------------------------------------
 
 
-def visible_id(model: Any, path: str, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
+def visible_id(model: Any, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
     """An id of a row the requesting user may see; others are 'does not exist' (400, no probing)."""
-    return ScopedPrimaryKeyRelatedField(queryset=model.objects.all(), cluster_path=path, **kwargs)
-
-
-def _ids(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    """Turn related objects chosen by id into `<name>_id` values for the services."""
-    out = dict(data)
-    for name in names:
-        if name in out:
-            value = out.pop(name)
-            out[f"{name}_id"] = value.pk if value is not None else None
-    return out
+    return ScopedPrimaryKeyRelatedField(queryset=model.objects.all(), **kwargs)
 
 
 class ProjectWriteSerializer(serializers.Serializer):
@@ -163,8 +153,8 @@ class ProjectWriteSerializer(serializers.Serializer):
     objective = serializers.CharField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Project.Category.choices)
     good_type = serializers.ChoiceField(choices=Project.GoodType.choices, required=False)
-    strategic_line = visible_id(StrategicLine, "plan__cluster", required=False, allow_null=True)
-    executing_organization = visible_id(Organization, "cluster", required=False, allow_null=True)
+    strategic_line = visible_id(StrategicLine, required=False, allow_null=True)
+    executing_organization = visible_id(Organization, required=False, allow_null=True)
     executing_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_end = serializers.DateField(required=False, allow_null=True)
@@ -172,12 +162,9 @@ class ProjectWriteSerializer(serializers.Serializer):
     actual_end = serializers.DateField(required=False, allow_null=True)
     priority = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=32767)
 
-    def service_values(self) -> dict[str, Any]:
-        return _ids(self.validated_data, "strategic_line", "executing_organization")
-
 
 class ProjectCreateSerializer(ProjectWriteSerializer):
-    plan = visible_id(Plan, "cluster")
+    plan = visible_id(Plan)
 
 
 class ProjectTransitionSerializer(serializers.Serializer):
@@ -186,7 +173,7 @@ class ProjectTransitionSerializer(serializers.Serializer):
 
 
 class BeneficiaryAddSerializer(serializers.Serializer):
-    organization = visible_id(Organization, "cluster")
+    organization = visible_id(Organization)
 
 
 class FundingLineCreateSerializer(serializers.Serializer):
@@ -213,14 +200,11 @@ class MilestoneWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=250)
     description = serializers.CharField(required=False, allow_blank=True)
     weight = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    responsible = visible_id(Stakeholder, "cluster", required=False, allow_null=True)
-
-    def service_values(self) -> dict[str, Any]:
-        return _ids(self.validated_data, "responsible")
+    responsible = visible_id(Stakeholder, required=False, allow_null=True)
 
 
 class MilestoneCreateSerializer(MilestoneWriteSerializer):
-    project = visible_id(Project, "plan__cluster")
+    project = visible_id(Project)
     due_date = serializers.DateField()
 
 
@@ -254,8 +238,8 @@ class IndicatorWriteSerializer(serializers.Serializer):
 
 
 class IndicatorCreateSerializer(IndicatorWriteSerializer):
-    plan = visible_id(Plan, "cluster")
-    project = visible_id(Project, "plan__cluster", required=False, allow_null=True)
+    plan = visible_id(Plan)
+    project = visible_id(Project, required=False, allow_null=True)
 
 
 class MeasurementCreateSerializer(serializers.Serializer):

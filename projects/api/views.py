@@ -2,8 +2,8 @@
 
 Thin views: parse with an input serializer, call one service (projects.services) or
 selector (projects.selectors), answer with the object's row as a GET would show it.
-Lists render `.values()` rows through orjson (see renderers.py): their query count does not
-depend on the number of rows (tests/api_projects/test_query_counts.py).
+Lists render `.values()` rows through orjson (plans.api.base.views.RowViewSet): their query
+count does not depend on the number of rows (tests/api_projects/test_query_counts.py).
 
 Nested writes (documented in the schema):
 - `POST /projects/{id}/beneficiaries/ {"organization"}` adds a beneficiary,
@@ -24,13 +24,13 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_base import ClusterScopedViewSet, parse_if_match
+from plans.api.base.concurrency import parse_if_match
+from plans.api.base.views import RowViewSet, path_id
 from plans.errors import StaleVersion
-from projects import selectors
+from projects import permissions, selectors
 from projects.services.funding import expenditure_record, funding_line_create, funding_line_update
 from projects.services.projects import (
     beneficiary_add,
@@ -40,9 +40,7 @@ from projects.services.projects import (
     project_update,
 )
 
-from .access_cache import prime_access
 from .filters import ProjectFilter
-from .renderers import ORJSONRenderer
 from .serializers import (
     BeneficiaryAddSerializer,
     ExpenditureCreateSerializer,
@@ -56,51 +54,9 @@ from .serializers import (
     ProjectWriteSerializer,
 )
 
-RENDERERS = [ORJSONRenderer, BrowsableAPIRenderer]
-MAX_ID = 2**63 - 1  # ids are 64-bit integer columns
-
-
-def path_id(value: str) -> int:
-    """An id from the URL path; one no row can have is a 404 (the database would refuse it)."""
-    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > MAX_ID:
-        raise Http404
-    return int(value)
-
-
-class RowViewSet(ClusterScopedViewSet):
-    """List and detail answered from selector rows; writes answer with the fresh row."""
-
-    renderer_classes = RENDERERS
-    lookup_value_regex = r"\d+"
-
-    def check_permissions(self, request: Request) -> None:
-        prime_access(request)
-        super().check_permissions(request)
-
-    def list_rows(self) -> Any:
-        raise NotImplementedError
-
-    def detail_row(self, pk: int) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def attach(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return rows
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.list_rows())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.attach(list(page or [])))
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.service_response(self.get_object())
-
-    def service_response(self, instance: Any, *, status: int = 200, **kwargs: Any) -> Response:  # type: ignore[override]
-        row = self.detail_row(instance.pk)
-        return Response(self.get_serializer_class()(row).data, status=status)
-
 
 class ProjectViewSet(RowViewSet):
-    cluster_path = "plan__cluster"
+    roles = permissions.PROJECT
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ["code", "title", "objective"]

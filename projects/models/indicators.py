@@ -12,6 +12,8 @@ from .project import Project
 
 
 class Indicator(VersionedModel):
+    cluster_path = "plan__cluster"
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("plan"))
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators", verbose_name=_("project")
@@ -39,11 +41,10 @@ class Indicator(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class Measurement(VersionedModel):
+    cluster_path = "indicator__plan__cluster"
+
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="measurements",
         verbose_name=_("indicator"),
@@ -65,6 +66,3 @@ class Measurement(VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.indicator.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.indicator.plan.cluster_id

@@ -17,6 +17,9 @@ from .project import Project
 
 
 class Milestone(StatusMixin, VersionedModel):
+    cluster_path = "plan__cluster"
+    as_of_section = "milestones"
+
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         IN_PROGRESS = "in_progress", _("in progress")
@@ -82,12 +85,11 @@ class Milestone(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class MilestoneUpdate(VersionedModel):
     """A dated progress note (avance) by a stakeholder or coordinator."""
+
+    cluster_path = "milestone__plan__cluster"
 
     milestone = models.ForeignKey(
         Milestone, on_delete=models.CASCADE, related_name="updates",
@@ -111,6 +113,3 @@ class MilestoneUpdate(VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.milestone.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.milestone.plan.cluster_id

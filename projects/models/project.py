@@ -17,6 +17,9 @@ class Currency(models.TextChoices):
 
 
 class Project(StatusMixin, VersionedModel):
+    cluster_path = "plan__cluster"
+    as_of_section = "projects"
+
     class Category(models.TextChoices):
         QUALITY = "quality", _("quality")
         PROMOTION = "promotion", _("promotion and commercialisation")
@@ -109,11 +112,10 @@ class Project(StatusMixin, VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.plan.cluster_id
-
 
 class ProjectBeneficiary(VersionedModel):
+    cluster_path = "project__plan__cluster"
+
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="beneficiary_links",
         verbose_name=_("project"),
@@ -137,12 +139,11 @@ class ProjectBeneficiary(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.project.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.project.plan.cluster_id
-
 
 class FundingLine(VersionedModel):
     """A budget line by funding source; `executed` is the sum of its expenditures."""
+
+    cluster_path = "project__plan__cluster"
 
     class Source(models.TextChoices):
         PROGRAMME_GRANT = "programme_grant", _("programme grant (ANR)")
@@ -180,12 +181,11 @@ class FundingLine(VersionedModel):
     def history_plan_id(self) -> int | None:
         return self.project.plan_id
 
-    def history_cluster_id(self) -> int | None:
-        return self.project.plan.cluster_id
-
 
 class Expenditure(VersionedModel):
     """An amount executed against a funding line; above budget it needs a recorded reason."""
+
+    cluster_path = "funding_line__project__plan__cluster"
 
     funding_line = models.ForeignKey(
         FundingLine, on_delete=models.PROTECT, related_name="expenditures",
@@ -207,6 +207,3 @@ class Expenditure(VersionedModel):
 
     def history_plan_id(self) -> int | None:
         return self.funding_line.project.plan_id
-
-    def history_cluster_id(self) -> int | None:
-        return self.funding_line.project.plan.cluster_id

@@ -27,7 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.errors import RuleViolation, ValidationFailed
+from plans.access import acts_only_for_self
+from plans.errors import PermissionDeniedError, RuleViolation, ValidationFailed
 from plans.models import Plan, Stakeholder
 from plans.services.common import ensure_plan_open
 from plans.services.history import (
@@ -235,8 +236,16 @@ def milestone_reschedule(
 def milestone_update_post(
     *, milestone_id: int, actor: Actor, note: str, posted_on: dt.date | str | None = None
 ) -> MilestoneUpdate:
-    """Post a dated progress note (avance); the author is the acting user."""
-    milestone = Milestone.objects.select_related("plan").get(pk=milestone_id)
+    """Post a dated progress note (avance); the author is the acting user.
+
+    Coordinators report on any milestone; a stakeholder only on one they are responsible for
+    (403 otherwise, before any other check).
+    """
+    milestone = Milestone.objects.select_related("plan", "responsible").get(pk=milestone_id)
+    if acts_only_for_self(actor.user, milestone.plan.cluster_id):
+        responsible_user = milestone.responsible.user_id if milestone.responsible is not None else None
+        if responsible_user is None or responsible_user != actor.user_id:
+            raise PermissionDeniedError()
     lock_open_plan(milestone.plan_id)
     if milestone.status == Milestone.Status.CANCELLED:
         raise RuleViolation(_("Progress cannot be reported on a cancelled milestone."))

@@ -12,8 +12,9 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from plans.errors import IllegalTransition, RuleViolation, StaleVersion, ValidationFailed
-from plans.models import Cluster
+from plans.errors import IllegalTransition, PermissionDeniedError, RuleViolation, StaleVersion, ValidationFailed
+from plans.models import Cluster, Role, Source
+from plans.services.history import Actor
 from projects.models import Milestone, MilestoneUpdate, Project
 from projects.services.milestones import (
     milestone_cancel,
@@ -251,6 +252,20 @@ def test_update_post_refuses_empty_notes_future_dates_and_cancelled_milestones(m
     with pytest.raises(RuleViolation):
         milestone_update_post(milestone_id=milestone.pk, actor=actor, note="x")
     assert new_events() == [] and not MilestoneUpdate.objects.exists()
+
+
+def test_a_stakeholder_posts_progress_only_on_a_milestone_they_answer_for(milestone, new_events) -> None:
+    user = f.UserFactory.create()
+    cluster_id = milestone.plan.cluster_id
+    f.RoleAssignmentFactory.create(user=user, cluster_id=cluster_id, role=Role.STAKEHOLDER)
+    person = f.StakeholderFactory.create(cluster_id=cluster_id, user=user)
+    member = Actor(user=user, source=Source.API)
+    with pytest.raises(PermissionDeniedError):
+        milestone_update_post(milestone_id=milestone.pk, actor=member, note="Avance")
+    assert new_events() == [] and not MilestoneUpdate.objects.exists()
+    Milestone.objects.filter(pk=milestone.pk).update(responsible=person)
+    update = milestone_update_post(milestone_id=milestone.pk, actor=member, note="Avance")
+    assert update.author_id == user.pk and len(new_events()) == 1
 
 
 # --- database constraints -------------------------------------------------------------------

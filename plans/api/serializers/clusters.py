@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api_base import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Cluster, KeyFigure, Organization, Role, RoleAssignment, Stakeholder
 
 User = get_user_model()
@@ -127,7 +127,7 @@ class OrganizationUpdateSerializer(serializers.ModelSerializer):
 
 
 class OrganizationCreateSerializer(OrganizationUpdateSerializer):
-    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all(), cluster_path="")
+    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all())
 
     class Meta(OrganizationUpdateSerializer.Meta):
         fields = ["cluster", *OrganizationUpdateSerializer.Meta.fields]
@@ -164,7 +164,7 @@ class StakeholderUpdateSerializer(serializers.ModelSerializer):
 
 
 class StakeholderCreateSerializer(StakeholderUpdateSerializer):
-    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all(), cluster_path="")
+    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all())
 
     class Meta(StakeholderUpdateSerializer.Meta):
         fields = ["cluster", *StakeholderUpdateSerializer.Meta.fields]

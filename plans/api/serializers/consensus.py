@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api_base import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Position, Stakeholder
 
 from .clusters import ReadOnlyModelSerializer
@@ -51,7 +51,7 @@ class ForumUpdateSerializer(serializers.ModelSerializer):
 
 
 class ForumCreateSerializer(ForumUpdateSerializer):
-    phase = ScopedPrimaryKeyRelatedField(queryset=Phase.objects.all(), cluster_path="plan__cluster")
+    phase = ScopedPrimaryKeyRelatedField(queryset=Phase.objects.all())
 
     class Meta(ForumUpdateSerializer.Meta):
         fields = ["phase", *ForumUpdateSerializer.Meta.fields]
@@ -101,10 +101,10 @@ class AgreementSerializer(ReadOnlyModelSerializer):
 class AgreementCreateSerializer(serializers.ModelSerializer):
     plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all())
     forum = ScopedPrimaryKeyRelatedField(
-        queryset=Forum.objects.all(), cluster_path="plan__cluster", required=False, allow_null=True
+        queryset=Forum.objects.all(), required=False, allow_null=True
     )
     phase = ScopedPrimaryKeyRelatedField(
-        queryset=Phase.objects.all(), cluster_path="plan__cluster", required=False, allow_null=True
+        queryset=Phase.objects.all(), required=False, allow_null=True
     )
 
     class Meta:

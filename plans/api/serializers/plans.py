@@ -7,7 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api_base import WRITE_ROLES, ScopedPrimaryKeyRelatedField
+from plans.access import WRITE_ROLES
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField
 from plans.models import Agreement, Cluster, Phase, Plan, StrategicLine
 
 from .clusters import ReadOnlyModelSerializer
@@ -64,7 +65,7 @@ class PlanUpdateSerializer(serializers.ModelSerializer):
 
 
 class PlanCreateSerializer(PlanUpdateSerializer):
-    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all(), cluster_path="")
+    cluster = ScopedPrimaryKeyRelatedField(queryset=Cluster.objects.all())
     with_default_phases = serializers.BooleanField(default=True, write_only=True)
 
     class Meta(PlanUpdateSerializer.Meta):
@@ -95,7 +96,7 @@ class StrategicLineUpdateSerializer(serializers.ModelSerializer):
 
 
 class StrategicLineCreateSerializer(StrategicLineUpdateSerializer):
-    plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all(), cluster_path="cluster")
+    plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all())
 
     class Meta(StrategicLineUpdateSerializer.Meta):
         fields = ["plan", *StrategicLineUpdateSerializer.Meta.fields]
@@ -127,7 +128,7 @@ class PhaseUpdateSerializer(serializers.ModelSerializer):
 
 
 class PhaseCreateSerializer(PhaseUpdateSerializer):
-    plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all(), cluster_path="cluster")
+    plan = ScopedPrimaryKeyRelatedField(queryset=Plan.objects.all())
     order = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767, default=None)
 
     class Meta(PhaseUpdateSerializer.Meta):
@@ -136,7 +137,7 @@ class PhaseCreateSerializer(PhaseUpdateSerializer):
 
 class PhaseCompleteSerializer(serializers.Serializer):
     agreement = ScopedPrimaryKeyRelatedField(
-        queryset=Agreement.objects.all(), cluster_path="plan__cluster", roles=WRITE_ROLES,
+        queryset=Agreement.objects.all(), roles=WRITE_ROLES,
         help_text="An adopted agreement of the same plan that records the phase's outcome.",
     )
 

@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import LockedOut
 from plans import selectors
 from plans.access import access_for
+from plans.api.base.errors import LockedOut
 from plans.api.serializers.clusters import MeSerializer
 
 

@@ -13,10 +13,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_base import STAKEHOLDER_WRITE_ROLES, ClusterScopedViewSet
-from plans import selectors
-from plans.access import access_for
+from plans import permissions, selectors
 from plans.api import filters
+from plans.api.base.views import ClusterScopedViewSet
 from plans.api.ics import forum_calendar
 from plans.api.serializers import consensus as s
 from plans.api.serializers.plans import ReasonSerializer
@@ -51,7 +50,7 @@ class ICalendarRenderer(renderers.BaseRenderer):
 class ForumViewSet(ClusterScopedViewSet):
     """Participatory forums of the plans the user may see."""
 
-    cluster_path = "plan__cluster"
+    roles = permissions.FORUM
     serializer_class = s.ForumSerializer
     input_serializers = {
         "create": s.ForumCreateSerializer, "partial_update": s.ForumUpdateSerializer, "hold": s.HoldSerializer,
@@ -135,12 +134,11 @@ class ForumViewSet(ClusterScopedViewSet):
 class AgreementViewSet(ClusterScopedViewSet):
     """Agreements with their rule, status and tally."""
 
-    cluster_path = "plan__cluster"
+    roles = permissions.AGREEMENT
     serializer_class = s.AgreementSerializer
     input_serializers = {
         "create": s.AgreementCreateSerializer, "positions": s.PositionWriteSerializer, "close": s.CloseSerializer,
     }
-    action_roles = {"positions": STAKEHOLDER_WRITE_ROLES}
     filterset_class = filters.AgreementFilter
     search_fields = ["title", "text"]
     ordering_fields = ["id", "status", "decided_at"]
@@ -171,12 +169,11 @@ class AgreementViewSet(ClusterScopedViewSet):
         if request.method == "GET":
             return self.paginated(selectors.position_list(agreement=agreement), s.PositionSerializer)
         data = self.parse()
-        # Coordinators record for any member; anyone else as a person of the organization,
-        # which the service checks (403 for another organization).
-        member = None if access_for(request.user).can_write(agreement.plan.cluster_id) else request.user.pk
+        # Coordinators record for any member; a stakeholder only for their own organization
+        # (the service checks it: 403 for another organization).
         position = self.run_service(
             agreement_services.position_record, agreement_id=agreement.pk, organization_id=data["organization"].pk,
-            position=data["position"], comment=data["comment"], member_user_id=member,
+            position=data["position"], comment=data["comment"],
         )
         return self.service_response(position, status=201, serializer_class=s.PositionSerializer)
 

@@ -10,9 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_base import ClusterScopedViewSet
-from plans import selectors
+from plans import permissions, selectors
 from plans.api import filters
+from plans.api.base.views import ClusterScopedViewSet
 from plans.api.serializers import plans as s
 from plans.services import phases as phase_services
 from plans.services import plans as services
@@ -37,6 +37,7 @@ AS_OF = OpenApiParameter(
 class PlanViewSet(ClusterScopedViewSet):
     """Competitive Improvement Plans of the clusters the user may see."""
 
+    roles = permissions.PLAN
     serializer_class = s.PlanSerializer
     input_serializers = {
         "create": s.PlanCreateSerializer, "partial_update": s.PlanUpdateSerializer,
@@ -95,7 +96,7 @@ class PlanViewSet(ClusterScopedViewSet):
 class StrategicLineViewSet(ClusterScopedViewSet):
     """Strategic lines (ejes) of the plans the user may see."""
 
-    cluster_path = "plan__cluster"
+    roles = permissions.STRATEGIC_LINE
     serializer_class = s.StrategicLineSerializer
     input_serializers = {
         "create": s.StrategicLineCreateSerializer, "partial_update": s.StrategicLineUpdateSerializer,
@@ -133,7 +134,7 @@ class StrategicLineViewSet(ClusterScopedViewSet):
 class PhaseViewSet(ClusterScopedViewSet):
     """Consensus phases, in order; one is active at a time."""
 
-    cluster_path = "plan__cluster"
+    roles = permissions.PHASE
     serializer_class = s.PhaseSerializer
     input_serializers = {
         "create": s.PhaseCreateSerializer, "partial_update": s.PhaseUpdateSerializer,

@@ -3,7 +3,7 @@
 `ErrorSerializer` is `{"type", "detail", "errors"}`; `AutoSchema` (DEFAULT_SCHEMA_CLASS)
 adds it for 400/401/403/404/409/412/415/429 as fits each operation, documents `If-Match`
 on writes to one object and takes a view's `input_serializers[action]` as the request body
-unless `@extend_schema(request=...)` says otherwise. Both are re-exported by config.api_base.
+unless `@extend_schema(request=...)` says otherwise (DEFAULT_SCHEMA_CLASS points here).
 """
 
 from __future__ import annotations

@@ -1,14 +1,17 @@
 """Reuse a user's roles across read requests (one SQL query less per GET).
 
 `plans.access.access_for` loads the roles once per request. For safe methods (GET/HEAD/
-OPTIONS) the projects views first look for them in the cache, keyed by user id and
-`date_joined` (a reused id of a deleted user never matches). Writes always load the roles
-from the database, so a revoked coordinator can never write on a cached role.
+OPTIONS) the row views (plans.api.base.views.RowViewSet, the dashboard) first look for them
+in the cache, keyed by user id and `date_joined` (a reused id of a deleted user never
+matches). Writes always load the roles from the database, so a revoked coordinator can
+never write on a cached role.
 
 Invalidation: saving or deleting a RoleAssignment or a User drops that user's entry (now
-and after commit). With a shared cache (Redis, production) every process sees it at once;
-with the per-process memory cache, or for changes that bypass signals (QuerySet.update),
-an entry lives at most `PMC_ACCESS_CACHE_SECONDS` (30 in production, 0 = off elsewhere).
+and after commit). The receivers are connected by `PlansConfig.ready()`, so this holds in
+every process (web, Celery workers, management commands), not only in those that imported
+a URLconf. With a shared cache (Redis, production) every process sees it at once; with the
+per-process memory cache, or for changes that bypass signals (QuerySet.update), an entry
+lives at most `PMC_ACCESS_CACHE_SECONDS` (30 in production, 0 = off elsewhere).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from rest_framework.permissions import SAFE_METHODS
 
 from plans.access import access_for
 from plans.models import RoleAssignment
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def ttl() -> int:
@@ -71,7 +75,10 @@ def _on_user_change(sender: Any, instance: Any, **kwargs: Any) -> None:
         cache.delete(_key(instance))
 
 
-post_save.connect(_on_role_change, sender=RoleAssignment, dispatch_uid="pmc_access_cache_role_saved")
-post_delete.connect(_on_role_change, sender=RoleAssignment, dispatch_uid="pmc_access_cache_role_deleted")
-post_save.connect(_on_user_change, sender=get_user_model(), dispatch_uid="pmc_access_cache_user_saved")
-post_delete.connect(_on_user_change, sender=get_user_model(), dispatch_uid="pmc_access_cache_user_deleted")
+def connect_invalidation() -> None:
+    """Called by PlansConfig.ready(): cache invalidation (not domain flow) on role and user changes."""
+    user_model = get_user_model()
+    post_save.connect(_on_role_change, sender=RoleAssignment, dispatch_uid="pmc_access_cache_role_saved")
+    post_delete.connect(_on_role_change, sender=RoleAssignment, dispatch_uid="pmc_access_cache_role_deleted")
+    post_save.connect(_on_user_change, sender=user_model, dispatch_uid="pmc_access_cache_user_saved")
+    post_delete.connect(_on_user_change, sender=user_model, dispatch_uid="pmc_access_cache_user_deleted")

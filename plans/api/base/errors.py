@@ -1,6 +1,7 @@
-"""API glue: the one place domain errors and framework errors become HTTP responses.
+"""The one place domain errors and framework errors become HTTP responses.
 
 Every error leaves as `{"type", "detail", "errors"}`; messages follow the request language.
+EXCEPTION_HANDLER, AXES_LOCKOUT_CALLABLE and config/urls.py's handler404/handler500 point here.
 """
 
 from __future__ import annotations
@@ -36,11 +37,6 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     StaleVersion: status.HTTP_412_PRECONDITION_FAILED,
     PermissionDeniedError: status.HTTP_403_FORBIDDEN,
 }
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
 
 
 class LockedOut(exceptions.APIException):

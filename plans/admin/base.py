@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from plans.access import READ_ROLES, WRITE_ROLES, Access, access_for
 from plans.errors import DomainError, PermissionDeniedError, ValidationFailed
 from plans.models import Source
+from plans.models.base import cluster_id_of
 from plans.services.history import Actor
 
 SKIP_FIELDS = frozenset({"id", "DELETE", "transition_reason", "reschedule_reason"})
@@ -56,8 +57,7 @@ def admin_actor(request: HttpRequest) -> Actor:
 
 
 def cluster_of(obj: models.Model) -> int | None:
-    getter = getattr(obj, "history_cluster_id", None)
-    return getter() if getter else None
+    return cluster_id_of(obj)  # from the model's `cluster_path`
 
 
 def model_values(form: forms.BaseForm, *, changed_only: bool, exclude: Iterable[str] = ()) -> dict[str, Any]:
@@ -78,9 +78,10 @@ class ServiceForm(forms.ModelForm):
 
 
 class RoleScopedMixin:
-    """Permissions and querysets from the user's cluster roles (`plans.access`)."""
+    """Permissions and querysets from the user's cluster roles (`plans.access`); the way from
+    the admin's model to its cluster is the model's `cluster_path`."""
 
-    cluster_path: str = ""  # lookup from this model to the cluster id; "" when the model is the cluster
+    model: Any
     read_roles: frozenset[str] = READ_ROLES
     admin_only_writes: bool = False  # e.g. clusters and role assignments: programme administrators
     can_add: bool = True
@@ -134,23 +135,8 @@ class RoleScopedMixin:
 class ScopedForeignKeysMixin:
     """Choices of a foreign key to a cluster-owned model: only rows in clusters the user writes in."""
 
-    FK_CLUSTER_PATHS: dict[str, str] = {
-        "plans.cluster": "",
-        "plans.plan": "cluster",
-        "plans.organization": "cluster",
-        "plans.stakeholder": "cluster",
-        "plans.phase": "plan__cluster",
-        "plans.strategicline": "plan__cluster",
-        "plans.forum": "plan__cluster",
-        "plans.agreement": "plan__cluster",
-        "projects.project": "plan__cluster",
-        "projects.milestone": "plan__cluster",
-        "projects.fundingline": "project__plan__cluster",
-        "projects.indicator": "plan__cluster",
-    }
-
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        path = self.FK_CLUSTER_PATHS.get(db_field.related_model._meta.label_lower)
+        path = getattr(db_field.related_model, "cluster_path", None)  # None: not cluster-owned (users)
         if path is not None and "queryset" not in kwargs:
             scope = access_for(request.user).scope_q(path, WRITE_ROLES)
             kwargs["queryset"] = db_field.related_model._default_manager.filter(scope)
@@ -220,7 +206,7 @@ class ServiceAdmin(ScopedForeignKeysMixin, RoleScopedMixin, admin.ModelAdmin):  
     # --- queryset and actions -------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         qs = super().get_queryset(request)
-        return qs.filter(access_for(request.user).scope_q(self.cluster_path, self.read_roles))
+        return qs.filter(access_for(request.user).scope(self.model, self.read_roles))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
