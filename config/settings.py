@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default validator badge is fetched from swagger.io: switched off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 })
 
 # --- Demo -------------------------------------------------------------------------------
