@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -73,7 +73,8 @@ def progress_bar(value: Any, label: str = "") -> dict[str, Any]:
         number = max(Decimal(0), min(Decimal(100), Decimal(str(value or 0))))
     except InvalidOperation:
         number = Decimal(0)
-    return {"value": number, "whole": int(number.to_integral_value()), "label": label}
+    # Rounded down: 99.6 % of a plan is not "100 %" done.
+    return {"value": number, "whole": int(number.to_integral_value(rounding=ROUND_DOWN)), "label": label}
 
 
 @register.simple_tag(takes_context=True)
