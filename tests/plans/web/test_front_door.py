@@ -197,7 +197,7 @@ def test_password_reset_by_email_sets_a_new_password(people: People) -> None:
     message = mail.outbox[0]
     assert message.to == ["stakeholder@example.org"]
     assert "PMC Tracker" in message.subject
-    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", message.body)
+    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", str(message.body))
     assert link, message.body
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
