@@ -99,6 +99,7 @@ def test_the_session_cookie_is_http_only_and_same_site(people: People) -> None:
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 12 * 3600  # a working day
 
 
 def test_in_production_the_session_and_csrf_cookies_are_secure(people: People, settings: Any) -> None:
