@@ -6,3 +6,11 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects")
     history_capture = True  # plans.audit.guards: outside writes to its tables are captured
+
+    def ready(self) -> None:
+        from plans.web.statuses import register_statuses
+        from projects.models import Milestone, Project
+
+        # Labels and colours of the status badges on the pages (plans/templatetags/pmc.py).
+        register_statuses("project", Project.Status)
+        register_statuses("milestone", Milestone.Status)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0005_relation_verbose_names'),
+        ('plans', '0006_history_source_web_email'),
     ]
 
     operations = [
