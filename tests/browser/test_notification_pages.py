@@ -66,3 +66,39 @@ def test_the_coordinator_filters_the_log_and_resends_a_row_in_doubt(
 
     resent = Delivery.objects.get(pk=doubt)
     assert (resent.status, resent.needs_review, resent.attempts) == (Delivery.Status.PENDING, False, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_coordinators_subscription_and_reminder_pages_pass_axe(
+    page_as: Any, url: Any, check_page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from notifications.models import ReminderPolicy, Subscription
+    from notifications.services.recipients import ensure_profiles
+    from plans.models import Plan
+
+    cluster = Cluster.objects.get(slug=dairy.SLUG)
+    ensure_profiles(cluster_id=cluster.pk)  # everyone's default subscription, as the first message makes it
+    plan = Plan.objects.filter(cluster=cluster).order_by("-edition").first()
+    assert plan is not None
+    page = page_as("coordinator", locale="en-US")
+
+    page.goto(url("/notifications/"))
+    check_page(page, "notifications-overview")
+    page.get_by_role("link", name="Subscriptions").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Subscriptions")
+    check_page(page, "notifications-subscriptions")
+    page.get_by_role("link", name="Edit").first.click()
+    check_page(page, "notifications-subscription-edit")
+    page.get_by_label("Weekly digest").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="saved")).to_be_visible()
+    assert Subscription.objects.filter(stakeholder__cluster=cluster, frequency="weekly").count() == 1
+
+    page.goto(url(f"/notifications/plans/{plan.pk}/reminders/"))
+    check_page(page, "notifications-reminder-policy")
+    page.get_by_label("Remind the responsible person").fill("10, 3")
+    page.get_by_role("button", name="Save the reminders").click()
+    expect(page.get_by_role("status").filter(has_text="is saved")).to_be_visible()
+    assert ReminderPolicy.objects.get(plan=plan).due_soon_days == [10, 3]
