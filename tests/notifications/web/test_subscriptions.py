@@ -184,3 +184,12 @@ def test_the_list_costs_the_same_queries_for_few_and_many_subscriptions(world: W
         Subscription.objects.create(stakeholder=person, scope="project", scope_id=world.project.pk)
     assert Subscription.objects.filter(stakeholder__cluster=world.cluster).count() > 40
     assert count() == few
+
+
+def test_a_subscription_needs_at_least_one_kind_of_message(world: World) -> None:
+    answer = english(world.coordinator).post(url("subscription-new", world), {
+        "stakeholder": world.bob.pk, "about": f"cluster:{world.cluster.pk}", "frequency": "daily",
+    })
+    assert answer.status_code == 200
+    assert answer.context["form"].errors["events"] == ["This field is required."]
+    assert not Subscription.objects.filter(stakeholder=world.bob).exists()
