@@ -40,10 +40,10 @@ def test_the_coordinator_reads_the_clusters_log_in_plain_words(world: World) -> 
     for row in (doubt, failed, sent):
         assert f'id="delivery-{row.pk}"' in html
     assert f'id="delivery-{hidden.pk}"' not in html and hidden.to_email not in html
-    row = html[html.index(f'id="delivery-{doubt.pk}"'):]
-    row = row[:row.index("</tr>")]
-    assert "Bob Buyer" in row and world.bob.email in row and "Milestone completed" in row
-    assert '<td class="num">1</td>' in row  # attempts
+    cells = html[html.index(f'id="delivery-{doubt.pk}"'):]
+    cells = cells[:cells.index("</tr>")]
+    assert "Bob Buyer" in cells and world.bob.email in cells and "Milestone completed" in cells
+    assert '<td class="num">1</td>' in cells  # attempts
     assert "In doubt: sending started but no answer was recorded" in html
     assert "the mail server did not take it after several attempts" in html
     assert 'class="badge status-in_doubt"' in html and 'class="badge status-failed"' in html
