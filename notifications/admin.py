@@ -1,6 +1,11 @@
-"""Coordinator screens: subscriptions, reminder policies and the delivery log (read-only).
+"""Programme administrators' screens: subscriptions, reminder policies, profiles, the delivery log.
 
-Deliveries flagged `needs_review` (claimed, outcome unknown) wait here for a person:
+Coordinators and auditors work from the notification pages (notifications/web: delivery
+log, subscriptions, reminder policies, scoped to their clusters); these screens show every
+cluster at once, so they are for programme administrators only. Saves go through the same
+services as the pages and the API, so they record the same history (source "admin").
+
+Deliveries flagged `needs_review` (claimed, outcome unknown) wait for a person:
 "resend" puts them back to pending, "mark as sent" records that the server had them.
 """
 
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,56 +21,79 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Delivery, DispatchRecord, NotificationProfile, ReminderPolicy, Subscription
 from notifications.services import outbox
-from notifications.services.subscriptions import calendar_token_rotate
-from plans.access import WRITE_ROLES, access_for
-from plans.models import Source
-from plans.models.base import cluster_id_of
+from notifications.services.subscriptions import (
+    calendar_token_rotate,
+    reminder_policy_set,
+    subscription_create,
+    subscription_delete,
+    subscription_update,
+)
+from plans.admin.base import RoleScopedMixin, ServiceAdmin, admin_actor, model_values
 from plans.services.history import Actor
 
 
-class WritesByRoleMixin:
-    """Django's model permissions AND a writing role (plans.access): auditors only look.
+class ProgrammeAdminsOnly(RoleScopedMixin):
+    """No cluster role opens these screens: only programme administrators (RoleScopedMixin lets them in)."""
 
-    Actions are declared with permissions=["change"], so they obey this too, and they act
-    only on rows of clusters where the user may write. The way to the cluster is the model's
-    `cluster_path`.
-    """
-
-    model: Any
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if not super().has_change_permission(request, obj):  # type: ignore[misc]
-            return False
-        access = access_for(request.user)
-        if access.is_admin:
-            return True
-        if obj is None:
-            return bool(access.cluster_ids(WRITE_ROLES))
-        return access.can_write(self.obj_cluster_id(obj))
-
-    def obj_cluster_id(self, obj: Any) -> int | None:
-        return cluster_id_of(obj)
-
-    def writable(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(access_for(request.user).scope(self.model, WRITE_ROLES))
+    read_roles: frozenset[str] = frozenset()
+    admin_only_writes = True
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class SubscriptionAdmin(ProgrammeAdminsOnly, ServiceAdmin):
+    can_delete = True
+    form = forms.ModelForm  # type: ignore[assignment]  # no status here: no transition reason to ask
     list_display = ["stakeholder", "scope", "scope_id", "frequency", "is_active", "updated_at"]
     list_filter = ["scope", "frequency", "is_active"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
+    list_select_related = ["stakeholder"]
     raw_id_fields = ["stakeholder"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new subscription starts active (the create service takes no `is_active`).
+        common = ["scope", "scope_id", "events", "frequency"]
+        return ["stakeholder", *common, "is_active"] if obj else ["stakeholder", *common]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["stakeholder"] if obj else []
+
+    def service_create(self, request: HttpRequest, actor: Actor, form: forms.ModelForm) -> Any:
+        values = model_values(form, changed_only=False)
+        return subscription_create(stakeholder_id=values.pop("stakeholder").pk, actor=actor, **values)
+
+    def service_update(
+        self, request: HttpRequest, actor: Actor, obj: Any, form: forms.ModelForm, values: dict[str, Any]
+    ) -> None:
+        subscription_update(subscription_id=obj.pk, actor=actor, values=values)
+
+    def service_delete(self, request: HttpRequest, actor: Actor, obj: Any) -> None:
+        subscription_delete(subscription_id=obj.pk, actor=actor)
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReminderPolicyAdmin(ProgrammeAdminsOnly, ServiceAdmin):
+    form = forms.ModelForm  # type: ignore[assignment]
+    fields = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
     list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
+    list_select_related = ["plan"]
     raw_id_fields = ["plan"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["plan"] if obj else []
+
+    def service_create(self, request: HttpRequest, actor: Actor, form: forms.ModelForm) -> Any:
+        values = model_values(form, changed_only=False)
+        return reminder_policy_set(plan_id=values.pop("plan").pk, actor=actor, values=values)
+
+    def service_update(
+        self, request: HttpRequest, actor: Actor, obj: Any, form: forms.ModelForm, values: dict[str, Any]
+    ) -> None:
+        reminder_policy_set(plan_id=obj.plan_id, actor=actor, values=values)
 
 
 @admin.register(NotificationProfile)
-class NotificationProfileAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationProfileAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    can_add = False
     list_display = ["stakeholder", "notify_own_changes", "unsubscribed_at", "created_at"]
     list_filter = ["notify_own_changes"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
@@ -73,14 +102,15 @@ class NotificationProfileAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ig
 
     @admin.action(description=_("Revoke the calendar link (issue a new one)"), permissions=["change"])
     def new_calendar_link(self, request: HttpRequest, queryset: QuerySet[NotificationProfile]) -> None:
-        actor = Actor(user=request.user, source=Source.ADMIN)  # type: ignore[arg-type]
-        for profile in self.writable(request, queryset):
+        actor = admin_actor(request)
+        for profile in queryset:
             calendar_token_rotate(stakeholder_id=profile.stakeholder_id, actor=actor)
         self.message_user(request, _("New calendar links issued."), messages.SUCCESS)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DeliveryAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    can_add = False
     list_display = ["id", "created_at", "kind", "to_email", "status", "needs_review", "attempts", "sent_at", "cluster"]
     list_filter = ["status", "needs_review", "kind", "cluster"]
     search_fields = ["to_email", "dedup_key", "message_id"]
@@ -91,33 +121,25 @@ class DeliveryAdmin(WritesByRoleMixin, admin.ModelAdmin):  # type: ignore[type-a
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Delivery._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.action(description=_("Resend (after checking it did not arrive)"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         from notifications.tasks import enqueue_send
 
-        ids = outbox.resend(self.writable(request, queryset).values_list("pk", flat=True))
+        ids = outbox.resend(queryset.values_list("pk", flat=True))
         enqueue_send(ids)
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": len(ids)}, messages.SUCCESS)
 
     @admin.action(description=_("Mark as sent (the mail server has it)"), permissions=["change"])
     def mark_sent(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        count = outbox.mark_reviewed_as_sent(self.writable(request, queryset).values_list("pk", flat=True))
+        count = outbox.mark_reviewed_as_sent(queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(count)d deliveries marked as sent.") % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(DispatchRecord)
-class DispatchRecordAdmin(admin.ModelAdmin):
+class DispatchRecordAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    can_add = False
     list_display = ["event_id", "kind", "deliveries", "digest_entries", "dispatched_at"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -18,4 +18,9 @@ SUBSCRIPTION = ActionRoles(
     },
 )
 REMINDER_POLICY = ActionRoles(actions={"create": WRITE_ROLES, "partial_update": WRITE_ROLES})
-DELIVERY = ActionRoles(read=OVERSIGHT_ROLES)  # read-only log: a write answers 405 to coordinators, 403 to others
+# The log is read-only over the API (a write answers 405 to coordinators, 403 to others); the
+# pages let coordinators resend a row or mark one in doubt as sent.
+DELIVERY = ActionRoles(read=OVERSIGHT_ROLES, actions={"resend": WRITE_ROLES, "mark_sent": WRITE_ROLES})
+# The pages' list of every subscription in a cluster: overseen by coordinators and auditors,
+# managed by coordinators (a stakeholder manages their own through SUBSCRIPTION).
+CLUSTER_SUBSCRIPTIONS = ActionRoles(read=OVERSIGHT_ROLES)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from notifications.models import Delivery, NotificationProfile, ReminderPolicy, Subscription
 from plans.access import OVERSIGHT_ROLES, access_for
-from plans.models import Forum, Stakeholder
-from projects.models import Milestone
+from plans.models import Cluster, Forum, Plan, Stakeholder
+from projects.models import Milestone, Project
 
 
 def subscription_list(*, user: Any) -> QuerySet[Subscription]:
@@ -49,3 +53,93 @@ def calendar_rows(stakeholder: Stakeholder) -> tuple[QuerySet[Forum], QuerySet[M
     forums = Forum.objects.filter(plan__cluster_id=stakeholder.cluster_id).select_related("plan__cluster")
     milestones = Milestone.objects.filter(responsible=stakeholder).select_related("project").order_by("due_date")
     return forums.order_by("starts_at"), milestones
+
+
+# --- Reads of the notification pages (notifications/web) ------------------------------
+# Each builds on the scoped lists above, so the pages and the API see the same rows.
+
+IN_DOUBT = "in_doubt"  # the log's status filter: rows a person must decide on (needs_review)
+
+
+@dataclass(frozen=True)
+class DeliveryFilters:
+    status: str = ""
+    recipient: str = ""  # part of the name or the email address
+    kind: str = ""
+    date_from: dt.date | None = None  # created on or after, in the current time zone
+    date_to: dt.date | None = None  # created on or before
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def delivery_log(*, user: Any, cluster_id: int, filters: DeliveryFilters | None = None) -> QuerySet[Delivery]:
+    """One cluster's deliveries, newest first, filtered; bounds on created_at keep the index usable."""
+    filters = filters or DeliveryFilters()
+    qs = delivery_list(user=user).filter(cluster_id=cluster_id).select_related("stakeholder")
+    if filters.status == IN_DOUBT:
+        qs = qs.filter(needs_review=True)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.recipient:
+        qs = qs.filter(Q(to_email__icontains=filters.recipient) | Q(stakeholder__name__icontains=filters.recipient))
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    return qs
+
+
+def delivery_in_cluster(*, user: Any, cluster_id: int, delivery_id: int) -> Delivery | None:
+    return delivery_log(user=user, cluster_id=cluster_id).filter(pk=delivery_id).first()
+
+
+def notification_clusters(*, user: Any) -> QuerySet[Cluster]:
+    """Clusters whose notifications the user oversees, with their plans and the rows in doubt."""
+    access = access_for(user)
+    in_doubt = (
+        # needs_review rows are `sending` ones: the status index finds them without a scan.
+        Delivery.objects.filter(cluster=OuterRef("pk"), status=Delivery.Status.SENDING, needs_review=True)
+        .order_by().values("cluster").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        Cluster.objects.filter(access.scope_q("", OVERSIGHT_ROLES))
+        .annotate(in_doubt=Coalesce(Subquery(in_doubt), 0))
+        .prefetch_related(Prefetch("plans", queryset=Plan.objects.order_by("-edition", "pk")))
+        .order_by("name")
+    )
+
+
+def cluster_subscriptions(*, user: Any, cluster_id: int) -> QuerySet[Subscription]:
+    return (
+        subscription_list(user=user).filter(stakeholder__cluster_id=cluster_id)
+        .order_by("stakeholder__name", "stakeholder_id", "scope", "scope_id")
+    )
+
+
+def subscription_in_cluster(*, user: Any, cluster_id: int, subscription_id: int) -> Subscription | None:
+    return cluster_subscriptions(user=user, cluster_id=cluster_id).filter(pk=subscription_id).first()
+
+
+def cluster_stakeholders(*, cluster_id: int) -> QuerySet[Stakeholder]:
+    """Who may be subscribed: the cluster's active stakeholders (the page checked the role)."""
+    return Stakeholder.objects.filter(cluster_id=cluster_id, is_active=True).order_by("name", "pk")
+
+
+def subscription_targets(*, cluster: Cluster) -> dict[tuple[str, int], str]:
+    """What a subscription of the cluster can be about, (scope, id) -> name: two queries."""
+    targets: dict[tuple[str, int], str] = {(Subscription.Scope.CLUSTER, cluster.pk): cluster.name}
+    for pk, title in Plan.objects.filter(cluster=cluster).order_by("-edition", "pk").values_list("pk", "title"):
+        targets[(Subscription.Scope.PLAN, pk)] = title
+    projects = Project.objects.filter(plan__cluster=cluster).order_by("code", "pk").values_list("pk", "code", "title")
+    for pk, code, title in projects:
+        targets[(Subscription.Scope.PROJECT, pk)] = f"{code} {title}"
+    return targets
+
+
+def reminder_policy_of(*, plan_id: int) -> ReminderPolicy | None:
+    """The plan's own policy, or None when it uses the defaults (the page checked the plan)."""
+    return ReminderPolicy.objects.filter(plan_id=plan_id).first()

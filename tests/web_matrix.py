@@ -95,6 +95,48 @@ TABLE: dict[tuple[str, str], Case] = {
         notes="every cluster at a glance: admins and all-cluster auditors; others -> home",
     ),
     ("projects:plan", "GET"): read("plan", "plan_id"),
+    # --- notifications (notifications/web): coordinators and auditors read, coordinators act
+    ("notifications:overview", "GET"): Case(
+        "authenticated", by_role={"stakeholder": 403}, notes="the clusters one oversees; stakeholders have none",
+    ),
+    ("notifications:deliveries", "GET"): read("cluster", "cluster_id", readers=OVERSIGHT),
+    ("notifications:delivery-resend", "POST"): write(
+        "delivery", "delivery_id", kwargs=lambda s: {"cluster_id": s.cluster.pk},
+        notes="a pending row: the service declines, the page says so (302 back to the log)",
+    ),
+    ("notifications:delivery-mark-sent", "POST"): write(
+        "delivery", "delivery_id", kwargs=lambda s: {"cluster_id": s.cluster.pk},
+    ),
+    ("notifications:subscriptions", "GET"): read("cluster", "cluster_id", readers=OVERSIGHT),
+    ("notifications:subscription-new", "GET"): write("cluster", "cluster_id", ok=200),
+    ("notifications:subscription-new", "POST"): write(
+        "cluster", "cluster_id", lambda s, w: {
+            "stakeholder": s["stakeholder"].pk, "about": f"project:{s['project'].pk}", "frequency": "daily",
+            "events": ["milestone_completed"],
+        },
+    ),
+    ("notifications:subscription-edit", "GET"): write(
+        "subscription", "subscription_id", ok=200, kwargs=lambda s: {"cluster_id": s.cluster.pk},
+    ),
+    ("notifications:subscription-edit", "POST"): write(
+        "subscription", "subscription_id", lambda s, w: {
+            "about": f"plan:{s['plan'].pk}", "events": ["forum_reminder"], "frequency": "weekly",
+            "is_active": "on", "version": str(s["subscription"].version),
+        }, kwargs=lambda s: {"cluster_id": s.cluster.pk},
+    ),
+    ("notifications:subscription-delete", "GET"): write(
+        "subscription", "subscription_id", ok=200, kwargs=lambda s: {"cluster_id": s.cluster.pk},
+    ),
+    ("notifications:subscription-delete", "POST"): write(
+        "subscription", "subscription_id", kwargs=lambda s: {"cluster_id": s.cluster.pk},
+    ),
+    ("notifications:reminder-policy", "GET"): read("plan", "plan_id"),
+    ("notifications:reminder-policy", "POST"): write(
+        "plan", "plan_id", lambda s, w: {
+            "due_soon_days": "10, 2", "overdue_every_days": "3", "escalate_after_days": "9",
+            "forum_reminder_days": "1", "version": str(s["reminder_policy"].version),
+        },
+    ),
 }
 
 

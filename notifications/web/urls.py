@@ -1,7 +1,25 @@
 """Pages of the notifications app (namespace `notifications`); helpers add their lines (a flat list)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from notifications.web import deliveries, overview, reminders, subscriptions
 
 app_name = "notifications"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("notifications/", overview.overview, name="overview"),
+    path("notifications/clusters/<id:cluster_id>/deliveries/", deliveries.delivery_log, name="deliveries"),
+    path("notifications/clusters/<id:cluster_id>/deliveries/<id:delivery_id>/resend/",
+         deliveries.delivery_resend, name="delivery-resend"),
+    path("notifications/clusters/<id:cluster_id>/deliveries/<id:delivery_id>/mark-sent/",
+         deliveries.delivery_mark_sent, name="delivery-mark-sent"),
+    path("notifications/clusters/<id:cluster_id>/subscriptions/", subscriptions.subscription_list,
+         name="subscriptions"),
+    path("notifications/clusters/<id:cluster_id>/subscriptions/new/", subscriptions.subscription_new,
+         name="subscription-new"),
+    path("notifications/clusters/<id:cluster_id>/subscriptions/<id:subscription_id>/",
+         subscriptions.subscription_edit, name="subscription-edit"),
+    path("notifications/clusters/<id:cluster_id>/subscriptions/<id:subscription_id>/delete/",
+         subscriptions.subscription_remove, name="subscription-delete"),
+    path("notifications/plans/<id:plan_id>/reminders/", reminders.reminder_policy, name="reminder-policy"),
+]

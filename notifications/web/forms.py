@@ -1,0 +1,140 @@
+"""Forms of the notification pages: they parse what a person typed; the services judge it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from notifications.kinds import SUBSCRIBABLE_KINDS, Kind
+from notifications.models import Delivery, Frequency, Subscription
+from notifications.selectors import IN_DOUBT, DeliveryFilters
+from plans.models import Stakeholder
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("any status")), (IN_DOUBT, _("in doubt (needs a decision)")), *Delivery.Status.choices],
+    )
+    recipient = forms.CharField(label=_("Recipient (name or email)"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of message"), required=False, choices=[("", _("any kind")), *Kind.choices])
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date comes before the start date."))
+        return data
+
+    def filters(self) -> DeliveryFilters:
+        """The valid filters (an invalid field is ignored and shown with its error)."""
+        if not self.is_bound:
+            return DeliveryFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        dates_ok = "date_from" not in self.errors and "date_to" not in self.errors  # a reversed range: neither
+        return DeliveryFilters(
+            status=data.get("status") or "", recipient=(data.get("recipient") or "").strip(),
+            kind=data.get("kind") or "", date_from=data.get("date_from") if dates_ok else None,
+            date_to=data.get("date_to") if dates_ok else None,
+        )
+
+
+def target_value(scope: str, scope_id: int) -> str:
+    return f"{scope}:{scope_id}"
+
+
+class SubscriptionForm(forms.Form):
+    """Create (with `stakeholder`) or edit a subscription; `about` packs scope and id in one choice."""
+
+    stakeholder = forms.ModelChoiceField(label=_("Stakeholder"), queryset=Stakeholder.objects.none())
+    about = forms.ChoiceField(label=_("About"))
+    events = forms.MultipleChoiceField(
+        label=_("Messages"), widget=forms.CheckboxSelectMultiple,
+        choices=[(k.value, k.label) for k in Kind if k in SUBSCRIBABLE_KINDS],
+    )
+    frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, widget=forms.RadioSelect)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(
+        self, *args: Any, stakeholders: Any = None, targets: dict[tuple[str, int], str], editing: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["stakeholder"]
+        else:
+            self.fields["stakeholder"].queryset = stakeholders  # type: ignore[attr-defined]
+            del self.fields["is_active"], self.fields["version"]
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for (scope, scope_id), name in targets.items():
+            groups.setdefault(str(Subscription.Scope(scope).label), []).append((target_value(scope, scope_id), name))
+        self.fields["about"].choices = list(groups.items())  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, subscription: Subscription) -> dict[str, Any]:
+        return {
+            "about": target_value(subscription.scope, subscription.scope_id), "events": subscription.events,
+            "frequency": subscription.frequency, "is_active": subscription.is_active,
+            "version": subscription.version,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The service's keyword values (scope and scope_id unpacked from `about`)."""
+        data = self.cleaned_data
+        scope, _sep, scope_id = data["about"].partition(":")
+        values: dict[str, Any] = {
+            "scope": scope, "scope_id": int(scope_id), "events": list(data["events"]), "frequency": data["frequency"],
+        }
+        if "is_active" in self.fields:
+            values["is_active"] = data["is_active"]
+        return values
+
+
+class DaysListField(forms.CharField):
+    """ "14, 7, 1" -> [14, 7, 1]; the reminder service checks the range."""
+
+    default_error_messages = {"invalid": _("Write whole numbers of days separated by commas, e.g. 14, 7, 1.")}
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() and p.isascii() for p in parts):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return [int(p) for p in parts]
+
+
+class ReminderPolicyForm(forms.Form):
+    # The same bounds as the API's input (notifications/api/serializers.py).
+    due_soon_days = DaysListField(
+        label=_("Remind the responsible person this many days before the due date"), required=False,
+        help_text=_("Whole days separated by commas, e.g. 14, 7, 1. Leave empty for no early reminder."),
+    )
+    overdue_every_days = forms.IntegerField(
+        label=_("While overdue, remind every (days)"), min_value=1, max_value=365,
+    )
+    escalate_after_days = forms.IntegerField(
+        label=_("Tell the coordinators after this many days overdue"), min_value=1, max_value=365,
+    )
+    forum_reminder_days = forms.IntegerField(
+        label=_("Remind of a forum this many days before"), min_value=0, max_value=60,
+    )
+    # 0 = the page showed the defaults (no policy yet): if one appears meanwhile, that is a stale edit.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    FIELDS = ("due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days")
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
