@@ -26,11 +26,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from notifications.kinds import Kind
-from notifications.models import Delivery, ReminderPolicy
+from notifications.models import ReminderPolicy
 from plans.models import Forum
 from projects.models import Milestone
 
-from .enqueueing import build_delivery, insert_deliveries
+from .enqueueing import NewDelivery, build_delivery, insert_deliveries
 from .recipients import Recipient, coordinators, subscribers
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def milestone_reminders(*, now: dt.datetime) -> list[int]:
     )
     coordinator_cache: dict[int, list[Recipient]] = {}
     clusters_without_coordinator: set[int] = set()
-    new: list[Delivery] = []
+    new: list[NewDelivery] = []
 
     def coordinators_of(cluster_id: int) -> list[Recipient]:
         if cluster_id not in coordinator_cache:
@@ -188,7 +188,7 @@ def forum_reminders(*, now: dt.datetime) -> list[int]:
     forums = Forum.objects.filter(
         status=Forum.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=horizon)
     ).select_related("plan")
-    new: list[Delivery] = []
+    new: list[NewDelivery] = []
     for forum in forums:
         days_before = policies.get(forum.plan_id, DEFAULT_POLICY).forum_reminder_days
         for person in subscribers(cluster_id=forum.plan.cluster_id, plan_id=forum.plan_id, project_id=None,
