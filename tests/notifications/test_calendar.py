@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component
 from rest_framework.test import APIClient
 
 from notifications.models import NotificationProfile
@@ -46,7 +46,7 @@ def invitation(world: World) -> Calendar:
     return Calendar.from_ical(calendar_part(send_last_forum_event(world)).get_payload(decode=True))  # type: ignore[arg-type]
 
 
-def feed_event(client: Any, token: str, forum: Forum) -> Event:
+def feed_event(client: Any, token: str, forum: Forum) -> Component:
     response = client.get(f"/calendar/{token}.ics")
     assert response.status_code == 200
     feed = Calendar.from_ical(response.content)
@@ -54,7 +54,7 @@ def feed_event(client: Any, token: str, forum: Forum) -> Event:
     return next(e for e in feed.walk("VEVENT") if str(e["UID"]) == f"forum-{forum.pk}@pmc-tracker")
 
 
-def download_event(world: World, forum: Forum) -> Event:
+def download_event(world: World, forum: Forum) -> Component:
     client = APIClient()
     client.force_authenticate(world.stakeholder_user)
     response = client.get(f"/api/v1/forums/{forum.pk}/ics/")
@@ -64,7 +64,7 @@ def download_event(world: World, forum: Forum) -> Event:
     return calendar.walk("VEVENT")[0]
 
 
-def fields(event: Event) -> dict[str, object]:
+def fields(event: Component) -> dict[str, object]:
     """What a calendar client matches and shows; times compared as instants with their zone."""
     return {
         "UID": str(event["UID"]), "SEQUENCE": int(str(event["SEQUENCE"])),
