@@ -313,9 +313,9 @@ def report(sweeps: list[dict[str, Any]], fanout: dict[str, Any], smtp: dict[str,
         f"messages, content composed once per event and language, one connection): "
         f"{smtp['reuse'] / smtp['naive']:.1f}x over one task per message. On loopback a new connection "
         "(TCP connect, EHLO, QUIT to aiosmtpd) is cheap; with a remote server, TLS and authentication it costs "
-        "round trips per message, which reuse avoids. The pipeline does one database statement per message "
-        "(the claim of the next message also marks the previous one sent). Figures move by tens of percent "
-        "between runs on this shared machine.",
+        "round trips per message, which reuse avoids. The pipeline does two database statements per message "
+        "(a conditional claim, then the mark). Figures move by tens of percent between runs on this shared "
+        "machine.",
         "",
     ]
     return "\n".join(lines)

@@ -6,12 +6,13 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEText
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications.content import Content, compose
-from notifications.ics import forum_invitation
 from notifications.models import Delivery, NotificationProfile
+from plans.calendar import Method, forum_invitation
 
 
 def unsubscribe_url(delivery: Delivery) -> str:
@@ -67,6 +68,18 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
     message.attach_alternative(html, "text/html")
     if content.forum is not None:
         ics = forum_invitation(content.forum, cancel=content.cancel, attendee_email=delivery.to_email)
-        method = "CANCEL" if content.cancel else "REQUEST"
-        message.attach("invite.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+        message.attach(calendar_part(ics, Method.CANCEL if content.cancel else Method.REQUEST))
     return message
+
+
+def calendar_part(ics: bytes, method: Method) -> SafeMIMEText:
+    """The invitation as its own MIME part: `text/calendar; charset="utf-8"; method=...`.
+
+    Built here because `attach()` adds its own charset to the mimetype it is given (a
+    "...; charset=utf-8" there ends up twice); mail clients (Outlook) look for `method` on
+    the Content-Type to show an invitation.
+    """
+    part = SafeMIMEText(ics.decode(), "calendar", settings.DEFAULT_CHARSET)
+    part.set_param("method", str(method))
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part

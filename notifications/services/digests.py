@@ -9,7 +9,7 @@ from django.db import transaction
 from notifications.kinds import Kind
 from notifications.models import DigestEntry, Frequency
 
-from .outbox import build_delivery, insert_deliveries
+from .enqueueing import build_delivery, insert_deliveries
 from .recipients import Recipient
 from .reminders import due_days, stamp, zone
 

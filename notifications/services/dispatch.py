@@ -24,7 +24,7 @@ from notifications.models import Delivery, DigestEntry, DispatchRecord, Frequenc
 from plans.models import Forum, HistoryEvent, Source
 from projects.models import Milestone, MilestoneUpdate
 
-from .outbox import build_delivery, insert_deliveries
+from .enqueueing import build_delivery, insert_deliveries
 from .recipients import ensure_profiles, subscribers
 
 logger = logging.getLogger(__name__)

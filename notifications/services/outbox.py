@@ -1,4 +1,4 @@
-"""The outbox: creating deliveries idempotently and moving them through their statuses.
+"""The outbox: moving a delivery through its statuses (creating one is enqueueing.py's job).
 
 Status moves: pending -> sending (claimed by exactly one worker with a conditional UPDATE)
 -> sent | failed | suppressed; a transient error puts the row back to pending with a
@@ -8,7 +8,7 @@ A row left in `sending` means a worker claimed it and never recorded the outcome
 time limit, or the SMTP answer was lost after DATA). The message may have been delivered,
 so it is never resent automatically: the sweep flags it `needs_review` and a person decides
 in the admin (resend, or mark as sent) after checking the mail server's log for its
-Message-ID, which is stored before sending.
+Message-ID, which is stored with the claim, before sending.
 """
 
 from __future__ import annotations
@@ -17,96 +17,30 @@ import datetime as dt
 import random
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.models import Delivery
 
-from .inserts import insert_ignoring_conflicts
-from .recipients import Recipient
 
+def claim(delivery_id: int, *, message_id: str = "", now: dt.datetime | None = None) -> bool:
+    """Atomically take a pending delivery whose backoff has passed; only one caller can win.
 
-def dedup_key(occurrence: str, recipient: Recipient, channel: str = Delivery.Channel.EMAIL) -> str:
-    return f"{occurrence}:{recipient.key}:{channel}"
-
-
-@dataclass(slots=True)
-class NewDelivery:
-    """A delivery about to be inserted (plain data: building 10,000 model instances is slow)."""
-
-    dedup_key: str
-    kind: str
-    cluster_id: int
-    to_email: str
-    language: str
-    time_zone: str
-    stakeholder_id: int | None = None
-    user_id: int | None = None
-    event_id: int | None = None
-    plan_id: int | None = None
-    object_type: str = ""
-    object_id: int | None = None
-    scheduled_for: dt.datetime | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-def build_delivery(
-    *, occurrence: str, recipient: Recipient, kind: str, cluster_id: int, plan_id: int | None = None,
-    event_id: int | None = None, object_type: str = "", object_id: int | None = None,
-    scheduled_for: dt.datetime | None = None, payload: dict[str, Any] | None = None,
-) -> NewDelivery:
-    return NewDelivery(
-        dedup_key=dedup_key(occurrence, recipient), kind=kind, event_id=event_id,
-        stakeholder_id=recipient.stakeholder_id, user_id=recipient.user_id, to_email=recipient.email,
-        language=recipient.language, time_zone=recipient.time_zone, cluster_id=cluster_id, plan_id=plan_id,
-        object_type=object_type, object_id=object_id, scheduled_for=scheduled_for, payload=payload or {},
-    )
-
-
-def insert_deliveries(rows: Iterable[NewDelivery], *, precheck: bool = True, return_ids: bool = True) -> list[int]:
-    """Insert rows whose dedup key is new; return their ids (existing keys are left alone).
-
-    The unique key (ON CONFLICT DO NOTHING) is what guarantees "once" when two processes
-    race; the pre-check only keeps the answer to "what is new" exact in the common case
-    (a caller that knows its keys are fresh, like the dispatcher, skips it).
+    `message_id` is stored with the claim, so a row left in doubt can be looked up on the server.
     """
-    rows = list(rows)
-    if not rows:
-        return []
-    keys = [r.dedup_key for r in rows]
-    existing: set[str] = set()
-    if precheck:
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start:start + 1000]
-            existing.update(Delivery.objects.filter(dedup_key__in=chunk).values_list("dedup_key", flat=True))
-    fresh = [r for r in rows if r.dedup_key not in existing]
-    insert_ignoring_conflicts(fresh)
-    if not return_ids:
-        return []
-    fresh_keys = [r.dedup_key for r in fresh]
-    ids: list[int] = []
-    for start in range(0, len(fresh_keys), 1000):
-        ids += Delivery.objects.filter(
-            dedup_key__in=fresh_keys[start:start + 1000], status=Delivery.Status.PENDING, attempts=0
-        ).values_list("pk", flat=True)
-    return sorted(ids)
-
-
-def claim(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
-    """Atomically take a pending delivery whose backoff has passed; only one caller can win."""
     now = now or timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return bool(
-        Delivery.objects.filter(due, pk=delivery_id, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None,
-            updated_at=now,
-        )
-    )
+    values: dict[str, Any] = {
+        "status": Delivery.Status.SENDING, "claimed_at": now, "attempts": F("attempts") + 1,
+        "next_attempt_at": None, "updated_at": now,
+    }
+    if message_id:
+        values["message_id"] = message_id[:250]
+    return bool(Delivery.objects.filter(due, pk=delivery_id, status=Delivery.Status.PENDING).update(**values))
 
 
 def new_message_id(delivery_id: int) -> str:
@@ -114,41 +48,12 @@ def new_message_id(delivery_id: int) -> str:
     return f"<pmc.d{delivery_id}.{secrets.token_hex(6)}@pmc-tracker>"
 
 
-def advance(*, sent_id: int | None = None, claim_id: int | None = None, message_id: str = "") -> bool:
-    """Mark the previous message sent and claim the next one in one statement.
-
-    The claim is the same conditional update as `claim` (only a pending row whose backoff
-    has passed is taken), so two workers can never both win; doing both moves in one
-    statement halves the round trips of a batch. Returns whether `claim_id` was claimed.
-    """
-    if sent_id is None and claim_id is None:
-        return False
+def mark_sent(delivery_id: int) -> None:
+    """The server accepted the message (only a row this worker holds in `sending`)."""
     now = timezone.now()
-    sent, claim_ = sent_id or -1, claim_id or -1
-    table = Delivery._meta.db_table
-    connection = connections[router.db_for_write(Delivery)]
-    due = connection.ops.adapt_datetimefield_value(now)  # compared with stored values: same format
-    sql = (
-        f"UPDATE {table} SET "  # noqa: S608  # nosec B608 - values are parameters
-        "status = CASE WHEN id = %s THEN 'sending' ELSE 'sent' END, "
-        "attempts = CASE WHEN id = %s THEN attempts + 1 ELSE attempts END, "
-        "claimed_at = CASE WHEN id = %s THEN %s ELSE claimed_at END, "
-        "next_attempt_at = CASE WHEN id = %s THEN NULL ELSE next_attempt_at END, "
-        "sent_at = CASE WHEN id = %s THEN sent_at ELSE %s END, "
-        "message_id = CASE WHEN id = %s THEN %s ELSE message_id END, "
-        "last_error = CASE WHEN id = %s THEN last_error ELSE '' END, "
-        "updated_at = %s "
-        "WHERE (id = %s AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
-        "OR (id = %s AND status = 'sending') RETURNING id"
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.SENT, sent_at=now, last_error="", updated_at=now
     )
-    params: list[Any] = [
-        claim_, claim_, claim_, now, claim_, claim_, now, claim_, message_id[:250], claim_, now,  # SET
-        claim_, due, sent,  # WHERE
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        touched = {row[0] for row in cursor.fetchall()}
-    return claim_id in touched
 
 
 def mark_final(delivery_id: int, *, status: str, error: str = "") -> None:

@@ -30,7 +30,7 @@ from notifications.models import ReminderPolicy
 from plans.models import Forum
 from projects.models import Milestone
 
-from .outbox import NewDelivery, build_delivery, insert_deliveries
+from .enqueueing import NewDelivery, build_delivery, insert_deliveries
 from .recipients import Recipient, coordinators, subscribers
 
 logger = logging.getLogger(__name__)

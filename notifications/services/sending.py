@@ -2,11 +2,14 @@
 
 Each delivery is claimed (pending -> sending) just before its message goes out, so a
 worker killed mid-batch leaves at most one row in `sending`; the others stay pending
-and the sweep re-enqueues them. Errors are sorted into three bins:
+and the sweep re-enqueues them. `send_one` renders and hands over one claimed message and
+says what became of it (an `Outcome`); `send_batch` acts on that outcome in one place:
 
-* transient (no answer yet, or a 4xx answer): back to pending, retried with backoff;
-* permanent (5xx, bad address, a rendering bug): failed, with the error;
-* ambiguous (the connection broke during DATA, or the task's soft time limit struck while
+* SENT: the server accepted it;
+* TRANSIENT (no answer yet, or a 4xx answer): back to pending, retried with backoff, and
+  the rest of the batch waits too (the server is unwell);
+* PERMANENT (5xx, bad address, a rendering bug): failed, with the error;
+* IN_DOUBT (the connection broke during DATA, or the task's soft time limit struck while
   the message was being handed over): stays `sending` with needs_review.
 
 The connection is opened before the first claim: a server that cannot be reached or
@@ -17,6 +20,7 @@ a backoff that grows with how long the rows have already waited.
 
 from __future__ import annotations
 
+import enum
 import logging
 import smtplib
 from dataclasses import dataclass, field
@@ -36,6 +40,21 @@ from notifications.rendering import render
 from . import outbox
 
 logger = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    TRANSIENT = "transient"  # not delivered; worth another try later
+    PERMANENT = "permanent"  # not delivered; trying again will not help
+    IN_DOUBT = "in_doubt"  # may have been delivered; a person decides
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    outcome: Outcome
+    error: str = ""
+    # The task's soft time limit struck during the hand-over: re-raised once the attempt is recorded.
+    interrupted: SoftTimeLimitExceeded | None = None
 
 
 @dataclass
@@ -67,6 +86,32 @@ def suppression_reason(delivery: Delivery) -> str:
     return ""
 
 
+def send_one(delivery: Delivery, *, conn: BaseEmailBackend, contents: dict[tuple[object, ...], Content]) -> Attempt:
+    """Render one claimed delivery and hand it to the open connection; record nothing.
+
+    Raises SoftTimeLimitExceeded only while rendering, when nothing has gone out; a time
+    limit during the hand-over is an IN_DOUBT attempt marked `interrupted`.
+    """
+    try:
+        message = render(delivery, contents=contents)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # a bug or a vanished object: retrying will not help
+        logger.exception("rendering delivery %s failed", delivery.pk)
+        return Attempt(Outcome.PERMANENT, f"rendering failed: {exc!r}")
+    message.connection = conn
+    try:
+        conn.send_messages([message])
+    except SoftTimeLimitExceeded as exc:  # it may have been handed over already
+        return Attempt(Outcome.IN_DOUBT, "the task's time limit struck while sending", interrupted=exc)
+    except AmbiguousSendError as exc:
+        return Attempt(Outcome.IN_DOUBT, str(exc))
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        return Attempt(Outcome.TRANSIENT if is_transient(exc) else Outcome.PERMANENT, error)
+    return Attempt(Outcome.SENT)
+
+
 def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None = None) -> BatchResult:
     result = BatchResult()
     conn = connection or get_connection()
@@ -74,19 +119,12 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
     # One read for the batch; each row is still claimed on its own just before its message goes out.
     rows = Delivery.objects.select_related("cluster", "stakeholder__notification_profile").in_bulk(delivery_ids)
     contents: dict[tuple[object, ...], Content] = {}  # recipients of one event share its content
-    just_sent: int | None = None  # marked sent by the next claim's statement (one round trip per message)
-
-    def flush() -> None:
-        nonlocal just_sent
-        if just_sent is not None:
-            outbox.advance(sent_id=just_sent)
-            just_sent = None
-
     try:
         for index, delivery_id in enumerate(delivery_ids):
             delivery = rows.get(delivery_id)
-            if delivery is not None and not opened:
-                flush()  # the previous message went out: record it before a slow connect
+            if delivery is None:
+                continue  # gone
+            if not opened:
                 try:
                     conn.open()
                     opened = True
@@ -96,12 +134,8 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                     _defer_unreachable(delivery_ids[index:], exc, result)
                     break
             message_id = outbox.new_message_id(delivery_id)
-            claimed = outbox.advance(
-                sent_id=just_sent, claim_id=delivery_id if delivery else None, message_id=message_id
-            )
-            just_sent = None
-            if delivery is None or not claimed:
-                continue  # gone, sent, being sent, or handled by a duplicate task
+            if not outbox.claim(delivery_id, message_id=message_id):
+                continue  # sent, being sent, or handled by a duplicate task
             delivery.attempts += 1
             delivery.message_id = message_id
             reason = suppression_reason(delivery)
@@ -109,45 +143,35 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                 outbox.mark_final(delivery_id, status=Delivery.Status.SUPPRESSED, error=reason)
                 continue
             try:
-                message = render(delivery, contents=contents)
+                attempt = send_one(delivery, conn=conn, contents=contents)
             except SoftTimeLimitExceeded:
-                outbox.unclaim(delivery_id)  # nothing went out for this one
+                outbox.unclaim(delivery_id)  # raised before the hand-over: nothing went out
                 raise
-            except Exception as exc:  # a bug or a vanished object: retrying will not help
-                logger.exception("rendering delivery %s failed", delivery_id)
-                outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"rendering failed: {exc!r}")
-                continue
-            try:
-                message.connection = conn
-                conn.send_messages([message])
-            except SoftTimeLimitExceeded:  # it may have been handed over already: a person decides
-                outbox.mark_ambiguous(delivery_id, error="the task's time limit struck while sending")
-                raise
-            except AmbiguousSendError as exc:
-                outbox.mark_ambiguous(delivery_id, error=str(exc))
-                _reset(conn)
-                opened = False
-            except Exception as exc:
-                if not is_transient(exc):
-                    outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-                    continue
-                delay = outbox.schedule_retry(
-                    delivery_id, attempts=delivery.attempts, error=f"{type(exc).__name__}: {exc}"
-                )
-                if delay is not None:
-                    result.retry.append((delivery_id, delay))
-                # The server is unwell: leave the rest pending and try them together later.
-                result.unclaimed = list(delivery_ids[index + 1 :])
-                result.unclaimed_delay = delay or outbox.backoff_seconds(1)
-                outbox.defer(result.unclaimed, delay=result.unclaimed_delay)  # the sweep must wait too
-                _reset(conn)
-                opened = False
-                break
-            else:
-                just_sent = delivery_id
-                result.sent.append(delivery_id)
+            # The one place where an outcome becomes a status.
+            match attempt.outcome:
+                case Outcome.SENT:
+                    outbox.mark_sent(delivery_id)
+                    result.sent.append(delivery_id)
+                case Outcome.PERMANENT:
+                    outbox.mark_final(delivery_id, status=Delivery.Status.FAILED, error=attempt.error)
+                case Outcome.IN_DOUBT:
+                    outbox.mark_ambiguous(delivery_id, error=attempt.error)
+                    if attempt.interrupted is not None:
+                        raise attempt.interrupted
+                    _reset(conn)  # the connection broke mid-message: a fresh one for the next
+                    opened = False
+                case Outcome.TRANSIENT:
+                    delay = outbox.schedule_retry(delivery_id, attempts=delivery.attempts, error=attempt.error)
+                    if delay is not None:
+                        result.retry.append((delivery_id, delay))
+                    # The server is unwell: leave the rest pending and try them together later.
+                    result.unclaimed = list(delivery_ids[index + 1 :])
+                    result.unclaimed_delay = delay or outbox.backoff_seconds(1)
+                    outbox.defer(result.unclaimed, delay=result.unclaimed_delay)  # the sweep must wait too
+                    _reset(conn)
+                    opened = False
+                    break
     finally:
-        flush()
         if opened:
             _reset(conn)
     return result
