@@ -8,7 +8,7 @@ import pytest
 
 from notifications.kinds import Kind
 from notifications.models import Delivery
-from notifications.services import outbox
+from notifications.services import enqueueing, outbox
 from notifications.services.recipients import Recipient
 from plans.models import Cluster, Stakeholder
 from projects.demo import dairy
@@ -18,7 +18,7 @@ def _delivery(cluster: Cluster, person: Stakeholder, occurrence: str) -> int:
     """A pending delivery made as the dispatcher makes one."""
     recipient = Recipient(email=person.email, language=person.language, time_zone=person.time_zone,
                           stakeholder_id=person.pk)
-    [delivery_id] = outbox.insert_deliveries([outbox.build_delivery(
+    [delivery_id] = enqueueing.insert_deliveries([enqueueing.build_delivery(
         occurrence=occurrence, recipient=recipient, kind=Kind.MILESTONE_COMPLETED, cluster_id=cluster.pk,
     )])
     return delivery_id

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from plans import permissions, selectors
 from plans.api import filters
 from plans.api.base.views import ClusterScopedViewSet
-from plans.api.ics import forum_calendar
 from plans.api.serializers import consensus as s
 from plans.api.serializers.plans import ReasonSerializer
+from plans.calendar import forum_calendar
 from plans.services import agreements as agreement_services
 from plans.services import forums as services
 
