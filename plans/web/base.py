@@ -22,8 +22,8 @@ What is here:
 
 - `actor_from_request(request)` -> `Actor(user, Source.WEB)`: every page change records it.
 - `scoped_or_404(queryset, user, pk)`: the object if its cluster is readable by the user, else
-  Http404 (other clusters' ids are not found, no probing). The model's cluster path is found
-  from its fields (`cluster_path_for`) or given as `cluster_path=`.
+  Http404 (other clusters' ids are not found, no probing). The cluster path is the one the
+  model declares (`cluster_path`), or `cluster_path=` for a queryset of another shape.
 - `require_roles(user, cluster_id, roles)`: PermissionDenied (403) unless the user holds one of
   `roles` in that cluster; programme administrators always pass.
 - `may(user, cluster_id, roles)`: the same as a bool, for templates to hide write controls
@@ -54,7 +54,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.access import READ_ROLES, WRITE_ROLES, access_for
 from plans.errors import DomainError, PermissionDeniedError, StaleVersion, ValidationFailed
-from plans.models import Cluster, Source
+from plans.models import Source
 from plans.services.history import Actor
 
 __all__ = [
@@ -90,41 +90,12 @@ def actor_from_request(request: HttpRequest) -> Actor:
 
 # --- Scope and roles ----------------------------------------------------------------------------
 
-# Tried in order: the first path that leads to Cluster is the model's cluster path.
-_CANDIDATE_PATHS = (
-    "cluster", "plan__cluster", "project__plan__cluster", "milestone__plan__cluster",
-    "funding_line__project__plan__cluster", "indicator__plan__cluster", "forum__plan__cluster",
-    "agreement__plan__cluster", "stakeholder__cluster",
-)
-
-
-def _leads_to_cluster(model: type[models.Model], path: str) -> bool:
-    current: Any = model
-    for name in path.split("__"):
-        try:
-            field = current._meta.get_field(name)
-        except Exception:  # FieldDoesNotExist
-            return False
-        if not getattr(field, "many_to_one", False) and not getattr(field, "one_to_one", False):
-            return False
-        current = field.related_model
-    return current is Cluster
-
-
-_PATHS: dict[type[models.Model], str] = {}
-
-
 def cluster_path_for(model: type[models.Model]) -> str:
-    """The ORM path from `model` to its cluster ("" for Cluster itself)."""
-    if model is Cluster:
-        return ""
-    if model in _PATHS:
-        return _PATHS[model]
-    for path in _CANDIDATE_PATHS:
-        if _leads_to_cluster(model, path):
-            _PATHS[model] = path
-            return path
-    raise ImproperlyConfigured(f"{model.__name__} has no known path to a cluster: pass cluster_path=")
+    """The ORM path from `model` to its cluster, as the model declares it ("" for Cluster)."""
+    path = getattr(model, "cluster_path", None)
+    if path is None:
+        raise ImproperlyConfigured(f"{model.__name__} declares no cluster_path: pass cluster_path=")
+    return str(path)
 
 
 def scoped_or_404(
