@@ -32,4 +32,6 @@ app.conf.beat_schedule = {
     "notifications-sweep-reminders": {"task": "notifications.sweep_reminders", "schedule": _sweep_seconds()},
     # Writes caught at the database (outside the services) are sealed into the hash chain.
     "audit-seal-outside-writes": {"task": "plans.audit.seal_outside_writes", "schedule": 300.0},
+    # Expired API tokens (a request checks only the token it presents; see plans/api/base/authentication.py).
+    "plans-purge-expired-tokens": {"task": "plans.purge_expired_tokens", "schedule": 3600.0},
 }

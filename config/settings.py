@@ -168,9 +168,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework ---------------------------------------------------------------------
+# Request bodies larger than this are refused with 400 before parsing (Django's check).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PMC_MAX_BODY_BYTES", default=2_621_440)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "plans.api.base.authentication.TokenAuthentication",  # knox, one statement per request
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -179,7 +181,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the contract: JSON everywhere
+    "DEFAULT_PARSER_CLASSES": ["plans.api.base.parsers.JSONParser"],  # the contract: JSON everywhere
     "DEFAULT_PAGINATION_CLASS": "plans.api.base.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "plans.api.base.schema.AutoSchema",

@@ -117,7 +117,7 @@ class ProjectViewSet(RowViewSet):
         return self.service_response(project, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ProjectSerializer})
-    @action(detail=True, methods=["delete"], url_path=r"beneficiaries/(?P<organization_id>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"beneficiaries/(?P<organization_id>[0-9]+)")
     def beneficiary(self, request: Request, pk: int | None = None, organization_id: str = "") -> Response:
         project = self.get_object()
         organization = path_id(organization_id)
@@ -135,7 +135,7 @@ class ProjectViewSet(RowViewSet):
         return self._funding_response(project.pk, line.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=FundingLineUpdateSerializer, responses=FundingLineSerializer)
-    @action(detail=True, methods=["patch"], url_path=r"funding-lines/(?P<line_id>\d+)")
+    @action(detail=True, methods=["patch"], url_path=r"funding-lines/(?P<line_id>[0-9]+)")
     def funding_line(self, request: Request, pk: int | None = None, line_id: str = "") -> Response:
         project = self.get_object()
         line = self._line(project, line_id)
@@ -151,7 +151,7 @@ class ProjectViewSet(RowViewSet):
 
     @extend_schema(methods=["GET"], request=None, responses=ExpenditureSerializer(many=True))
     @extend_schema(methods=["POST"], request=ExpenditureCreateSerializer, responses={201: ExpenditureSerializer})
-    @action(detail=True, methods=["get", "post"], url_path=r"funding-lines/(?P<line_id>\d+)/expenditures",
+    @action(detail=True, methods=["get", "post"], url_path=r"funding-lines/(?P<line_id>[0-9]+)/expenditures",
             filter_backends=[])
     def expenditures(self, request: Request, pk: int | None = None, line_id: str = "") -> Response:
         """Money spent against a funding line; recording it raises the line's executed amount."""

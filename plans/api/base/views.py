@@ -127,6 +127,8 @@ class ClusterScopedViewSet(
 ):
     """List + retrieve from a scoped selector; subclasses add create/update/actions via services."""
 
+    lookup_value_regex = "[0-9]+"  # ASCII digits only; DRF's default `[^/.]+` and `\\d` take any script's digits
+
 
 class RowViewSet(ClusterScopedViewSet):
     """List and detail answered from selector rows (`.values()` rendered by orjson, so a list's
@@ -136,7 +138,7 @@ class RowViewSet(ClusterScopedViewSet):
     """
 
     renderer_classes = RENDERERS
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
 
     def check_permissions(self, request: Request) -> None:
         prime_access(request)
