@@ -14,13 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from plans import forum_selectors, selectors
 from plans.access import WRITE_ROLES
-from plans.errors import DomainError
 from plans.models import Agreement, Organization
 from plans.services import agreements as services
-from plans.web.base import actor_from_request, may, require_roles, scoped_or_404
+from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import AgreementCreateForm, CloseForm, PositionForm
 from plans.web.forums import load_plan
-from plans.web.refusals import refused
+from plans.web.refusals import take_current_version
 
 
 def load_agreement(request: HttpRequest, agreement_id: int) -> Agreement:
@@ -83,15 +82,13 @@ def agreement_create(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         forum, phase = data.pop("forum"), data.pop("phase")
-        try:
-            agreement = services.agreement_create(
-                plan_id=plan.pk, actor=actor_from_request(request), forum_id=forum.pk if forum else None,
-                phase_id=phase.pk if phase else None, **data,
-            )
-        except DomainError as exc:
-            status = refused(form, exc)
-        else:
-            return redirect("plans:agreement-detail", agreement_id=agreement.pk)
+        outcome = run_service(
+            request, form, services.agreement_create, plan_id=plan.pk, forum_id=forum.pk if forum else None,
+            phase_id=phase.pk if phase else None, **data,
+        )
+        if outcome.ok:
+            return redirect("plans:agreement-detail", agreement_id=outcome.value.pk)
+        status = outcome.status
     return render(request, "plans/agreement_create.html", {
         "plan": plan, "cluster": plan.cluster, "form": form,
     }, status=status)
@@ -108,14 +105,12 @@ def position_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, agreement, position_form=form)
     organization: Organization = form.cleaned_data["organization"]
-    try:
-        services.position_record(
-            agreement_id=agreement.pk, organization_id=organization.pk, position=form.cleaned_data["position"],
-            comment=form.cleaned_data["comment"], actor=actor_from_request(request),
-        )
-    except DomainError as exc:
-        status = refused(form, exc)
-        return _detail(request, load_agreement(request, agreement.pk), position_form=form, status=status)
+    outcome = run_service(
+        request, form, services.position_record, agreement_id=agreement.pk, organization_id=organization.pk,
+        position=form.cleaned_data["position"], comment=form.cleaned_data["comment"],
+    )
+    if not outcome.ok:
+        return _detail(request, load_agreement(request, agreement.pk), position_form=form, status=outcome.status)
     return redirect("plans:agreement-detail", agreement_id=agreement.pk)
 
 
@@ -126,13 +121,12 @@ def agreement_close(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = load_agreement(request, agreement_id)
     require_roles(request.user, agreement.plan.cluster_id, WRITE_ROLES)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agreement_close(agreement_id=agreement.pk, actor=actor_from_request(request),
-                                     expected_version=form.cleaned_data["version"])
-        except DomainError as exc:
-            agreement = load_agreement(request, agreement.pk)
-            status = refused(form, exc, current=agreement)
-            return _detail(request, agreement, close_form=form, status=status)
+    if not form.is_valid():
+        return _detail(request, agreement, close_form=form, status=400)
+    outcome = run_service(request, form, services.agreement_close, agreement_id=agreement.pk)
+    if outcome.ok:
         return redirect("plans:agreement-detail", agreement_id=agreement.pk)
-    return _detail(request, agreement, close_form=form, status=400)
+    agreement = load_agreement(request, agreement.pk)
+    if outcome.stale:
+        take_current_version(form, agreement)
+    return _detail(request, agreement, close_form=form, status=outcome.status)

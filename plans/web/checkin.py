@@ -18,10 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from plans import forum_selectors, selectors
 from plans.access import WRITE_ROLES
-from plans.errors import DomainError
 from plans.models import Forum
 from plans.services import forums as services
-from plans.web.base import actor_from_request, domain_error_message, require_roles
+from plans.web.base import require_roles, run_service
 from plans.web.forms import CheckInForm, SearchForm
 from plans.web.forums import forum_context, load_forum
 
@@ -64,11 +63,10 @@ def attendance_add(request: HttpRequest, forum_id: int) -> HttpResponse:
         return _checkin_page(request, forum, "", error=str(INVALID_CHECKIN), status=400)
     organization_id, stakeholder_id = form.cleaned_data["organization"], form.cleaned_data["stakeholder"]
     query = form.cleaned_data["q"]
-    try:
-        services.attendance_add(forum_id=forum.pk, actor=actor_from_request(request),
-                                organization_id=organization_id, stakeholder_id=stakeholder_id)
-    except DomainError as exc:
-        return _checkin_page(request, forum, query, error=domain_error_message(exc), status=409)
+    outcome = run_service(request, None, services.attendance_add, forum_id=forum.pk,
+                          organization_id=organization_id, stakeholder_id=stakeholder_id)
+    if not outcome.ok:
+        return _checkin_page(request, forum, query, error=outcome.message, status=409)
     anchor = f"org-{organization_id}" if organization_id else f"person-{stakeholder_id}"
     return _back(forum, query, anchor)
 
@@ -83,9 +81,8 @@ def attendance_remove(request: HttpRequest, forum_id: int, attendance_id: int) -
     if row is None:
         raise Http404
     query = CheckInForm(request.POST).data.get("q", "")[:100]
-    try:
-        services.attendance_remove(attendance_id=row.pk, actor=actor_from_request(request))
-    except DomainError as exc:
-        return _checkin_page(request, forum, query, error=domain_error_message(exc), status=409)
+    outcome = run_service(request, None, services.attendance_remove, attendance_id=row.pk)
+    if not outcome.ok:
+        return _checkin_page(request, forum, query, error=outcome.message, status=409)
     anchor = f"org-{row.organization_id}" if row.organization_id else f"person-{row.stakeholder_id}"
     return _back(forum, query, anchor)

@@ -8,6 +8,7 @@ forum's zone (the cluster's), labelled on the page. The check-in list is in `che
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,12 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import forum_selectors, selectors
 from plans.access import WRITE_ROLES
-from plans.errors import DomainError
 from plans.models import Forum, Plan
 from plans.services import forums as services
-from plans.web.base import actor_from_request, may, require_roles, scoped_or_404
+from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import AgendaForm, CancelForm, ForumEditForm, ForumScheduleForm, HoldForm
-from plans.web.refusals import refused, reload
+from plans.web.refusals import reload, take_current_version
 
 
 def load_plan(request: HttpRequest, plan_id: int) -> Plan:
@@ -86,20 +86,19 @@ def forum_schedule(request: HttpRequest, plan_id: int) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             phase = data.pop("phase")
-            try:
-                forum = services.forum_schedule(phase_id=phase.pk, actor=actor_from_request(request), **data)
-            except DomainError as exc:
-                status = refused(form, exc)
-            else:
-                return redirect("plans:forum-detail", forum_id=forum.pk)
+            outcome = run_service(request, form, services.forum_schedule, phase_id=phase.pk, **data)
+            if outcome.ok:
+                return redirect("plans:forum-detail", forum_id=outcome.value.pk)
+            status = outcome.status
         return render(request, "plans/forum_schedule.html", {
             "plan": plan, "cluster": plan.cluster, "zone": zone_of(plan), "form": form,
         }, status=status)
 
 
 def _forum_action(
-    request: HttpRequest, forum_id: int, form_class: type[Any], template: str, initial: Any, call: Any,
-    heading: Any,
+    request: HttpRequest, forum_id: int, *, form_class: type[Any], template: str, heading: Any,
+    initial: Callable[[Forum], dict[str, Any]], service: Callable[..., Any],
+    arguments: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     """GET shows the form for the forum; POST calls the service, or re-renders with the refusal."""
     forum = load_forum(request, forum_id)
@@ -109,13 +108,13 @@ def _forum_action(
     with timezone.override(zone_of(forum.plan)):
         form = form_class(request.POST) if request.method == "POST" else form_class(initial=initial(forum))
         if request.method == "POST" and form.is_valid():
-            try:
-                call(forum, form, actor_from_request(request))
-            except DomainError as exc:
-                current = reload(Forum, forum.pk)
-                status = refused(form, exc, current=current)
-            else:
+            outcome = run_service(request, form, service, forum_id=forum.pk, **arguments(form))
+            if outcome.ok:
                 return redirect("plans:forum-detail", forum_id=forum.pk)
+            status = outcome.status
+            current = reload(Forum, forum.pk)
+            if outcome.stale:
+                take_current_version(form, current)
         context = forum_context(request, forum, form=form, current=current, heading=heading)
         return render(request, template, context, status=status)
 
@@ -124,44 +123,39 @@ def _forum_action(
 @require_http_methods(["GET", "POST"])
 def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
     """Time and place (a new time is a reschedule)."""
-    def call(forum: Forum, form: ForumEditForm, actor: Any) -> None:
-        services.forum_update(forum_id=forum.pk, actor=actor, values=form.values(),
-                              expected_version=form.cleaned_data["version"])
-
-    return _forum_action(request, forum_id, ForumEditForm, "plans/forum_edit.html", ForumEditForm.initial_for, call,
-                         _("Change time or place"))
+    return _forum_action(
+        request, forum_id, form_class=ForumEditForm, template="plans/forum_edit.html",
+        heading=_("Change time or place"), initial=ForumEditForm.initial_for, service=services.forum_update,
+        arguments=lambda form: {"values": form.values()},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def forum_agenda(request: HttpRequest, forum_id: int) -> HttpResponse:
-    def call(forum: Forum, form: AgendaForm, actor: Any) -> None:
-        services.forum_update(forum_id=forum.pk, actor=actor, values={"agenda": form.cleaned_data["agenda"]},
-                              expected_version=form.cleaned_data["version"])
-
-    return _forum_action(request, forum_id, AgendaForm, "plans/forum_agenda.html",
-                         lambda f: {"agenda": f.agenda, "version": f.version}, call, _("Edit agenda"))
+    return _forum_action(
+        request, forum_id, form_class=AgendaForm, template="plans/forum_agenda.html", heading=_("Edit agenda"),
+        initial=lambda f: {"agenda": f.agenda, "version": f.version}, service=services.forum_update,
+        arguments=lambda form: {"values": {"agenda": form.cleaned_data["agenda"]}},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def forum_cancel(request: HttpRequest, forum_id: int) -> HttpResponse:
-    def call(forum: Forum, form: CancelForm, actor: Any) -> None:
-        services.forum_cancel(forum_id=forum.pk, actor=actor, reason=form.cleaned_data["reason"],
-                              expected_version=form.cleaned_data["version"])
-
-    return _forum_action(request, forum_id, CancelForm, "plans/forum_cancel.html",
-                         lambda f: {"version": f.version}, call, _("Cancel forum"))
+    return _forum_action(
+        request, forum_id, form_class=CancelForm, template="plans/forum_cancel.html", heading=_("Cancel forum"),
+        initial=lambda f: {"version": f.version}, service=services.forum_cancel,
+        arguments=lambda form: {"reason": form.cleaned_data["reason"]},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def forum_hold(request: HttpRequest, forum_id: int) -> HttpResponse:
     """Record the minutes and that the forum took place (one step: the service needs both)."""
-    def call(forum: Forum, form: HoldForm, actor: Any) -> None:
-        services.forum_hold(forum_id=forum.pk, actor=actor, minutes=form.cleaned_data["minutes"],
-                            expected_version=form.cleaned_data["version"])
-
-    return _forum_action(request, forum_id, HoldForm, "plans/forum_hold.html",
-                         lambda f: {"version": f.version, "minutes": f.minutes}, call,
-                         _("Record minutes and mark held"))
+    return _forum_action(
+        request, forum_id, form_class=HoldForm, template="plans/forum_hold.html",
+        heading=_("Record minutes and mark held"), initial=lambda f: {"version": f.version, "minutes": f.minutes},
+        service=services.forum_hold, arguments=lambda form: {"minutes": form.cleaned_data["minutes"]},
+    )

@@ -7,6 +7,7 @@ the ones the plan page links to. Each action is a POST; GET shows its form on a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,13 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import forum_selectors, selectors
 from plans.access import WRITE_ROLES
-from plans.errors import DomainError
 from plans.models import Phase
 from plans.services import phases as services
-from plans.web.base import actor_from_request, may, require_roles, scoped_or_404
+from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import PhaseCompleteForm, PhaseSkipForm, PhaseStartForm
 from plans.web.forums import load_plan
-from plans.web.refusals import refused
+from plans.web.refusals import take_current_version
 
 
 def load_phase(request: HttpRequest, phase_id: int) -> Phase:
@@ -42,20 +42,21 @@ def phase_list(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _phase_action(
-    request: HttpRequest, phase_id: int, template: str, make_form: Any, call: Any
+    request: HttpRequest, phase_id: int, template: str, make_form: Callable[[Phase, Any], Any],
+    service: Callable[..., Any], arguments: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     phase = load_phase(request, phase_id)
     require_roles(request.user, phase.plan.cluster_id, WRITE_ROLES)
     form = make_form(phase, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            call(phase, form, actor_from_request(request))
-        except DomainError as exc:
-            phase = load_phase(request, phase_id)
-            status = refused(form, exc, current=phase)
-        else:
+        outcome = run_service(request, form, service, phase_id=phase.pk, **arguments(form))
+        if outcome.ok:
             return redirect("plans:phase-list", plan_id=phase.plan_id)
+        status = outcome.status
+        phase = load_phase(request, phase_id)
+        if outcome.stale:
+            take_current_version(form, phase)
     return render(request, template, {
         "phase": phase, "plan": phase.plan, "cluster": phase.plan.cluster, "form": form,
     }, status=status)
@@ -64,33 +65,31 @@ def _phase_action(
 @login_required
 @require_http_methods(["GET", "POST"])
 def phase_start(request: HttpRequest, phase_id: int) -> HttpResponse:
-    def call(phase: Phase, form: PhaseStartForm, actor: Any) -> None:
-        services.phase_start(phase_id=phase.pk, actor=actor, expected_version=form.cleaned_data["version"])
-
-    return _phase_action(request, phase_id, "plans/phase_start.html",
-                         lambda p, data: PhaseStartForm(data, initial={"version": p.version}), call)
+    return _phase_action(
+        request, phase_id, "plans/phase_start.html",
+        lambda phase, data: PhaseStartForm(data, initial={"version": phase.version}),
+        services.phase_start, lambda form: {},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def phase_complete(request: HttpRequest, phase_id: int) -> HttpResponse:
-    def call(phase: Phase, form: PhaseCompleteForm, actor: Any) -> None:
-        services.phase_complete(phase_id=phase.pk, agreement_id=form.cleaned_data["agreement"].pk, actor=actor,
-                                expected_version=form.cleaned_data["version"])
-
     def make(phase: Phase, data: Any) -> PhaseCompleteForm:
         return PhaseCompleteForm(data, initial={"version": phase.version},
                                  agreements=forum_selectors.adopted_agreements_for_phase(phase=phase))
 
-    return _phase_action(request, phase_id, "plans/phase_complete.html", make, call)
+    return _phase_action(
+        request, phase_id, "plans/phase_complete.html", make, services.phase_complete,
+        lambda form: {"agreement_id": form.cleaned_data["agreement"].pk},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def phase_skip(request: HttpRequest, phase_id: int) -> HttpResponse:
-    def call(phase: Phase, form: PhaseSkipForm, actor: Any) -> None:
-        services.phase_skip(phase_id=phase.pk, reason=form.cleaned_data["reason"], actor=actor,
-                            expected_version=form.cleaned_data["version"])
-
-    return _phase_action(request, phase_id, "plans/phase_skip.html",
-                         lambda p, data: PhaseSkipForm(data, initial={"version": p.version}), call)
+    return _phase_action(
+        request, phase_id, "plans/phase_skip.html",
+        lambda phase, data: PhaseSkipForm(data, initial={"version": phase.version}),
+        services.phase_skip, lambda form: {"reason": form.cleaned_data["reason"]},
+    )

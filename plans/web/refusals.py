@@ -1,9 +1,8 @@
-"""How the forum, agreement and phase pages show a service's refusal on the form.
+"""After a stale-version refusal: the form takes the row's current version.
 
-The person's input stays in the form; the plain-language message of the domain error goes on
-top (never a constraint name) and the field messages beside their fields. A stale version says
-someone else changed the row, shows the current values and takes the current version, so a
-second submit applies the person's input knowingly.
+`run_service` (plans/web/base.py) has already put the message on the form and kept the input;
+the page shows the row's current values next to it, and with the current version a second
+submit applies the person's input knowingly instead of failing the same way again.
 """
 
 from __future__ import annotations
@@ -12,32 +11,13 @@ from typing import Any
 
 from django import forms
 from django.db import models
-from django.utils.translation import gettext_lazy as _
-
-from plans.errors import Conflict, DomainError, IllegalTransition, RuleViolation, StaleVersion
-from plans.web.base import domain_error_message
-
-STALE_MESSAGE = _(
-    "Someone else changed this while you were working on it. Their current values are shown; "
-    "your input is kept below. Check it and submit again to apply it."
-)
 
 
-def refused(form: forms.Form, exc: DomainError, *, current: models.Model | None = None) -> int:
-    """Put the refusal on the form; return the page's HTTP status (409 for a conflict, else 200)."""
-    if isinstance(exc, StaleVersion):
-        if current is not None and "version" in form.fields:
-            data = dict(form.data.items())
-            data["version"] = str(current.version)  # type: ignore[attr-defined]
-            form.data = data
-        form.add_error(None, str(STALE_MESSAGE))
-        return 409
-    for field, messages in exc.errors.items():
-        if field in form.fields and not form.fields[field].widget.is_hidden:
-            for message in messages:
-                form.add_error(field, str(message))
-    form.add_error(None, domain_error_message(exc))
-    return 409 if isinstance(exc, RuleViolation | IllegalTransition | Conflict) else 200
+def take_current_version(form: forms.Form, current: models.Model) -> None:
+    if "version" in form.fields:
+        data = dict(form.data.items())
+        data["version"] = str(current.version)  # type: ignore[attr-defined]
+        form.data = data
 
 
 def reload(model: type[models.Model], pk: int) -> Any:
