@@ -62,9 +62,10 @@ def test_other_clusters_forum_is_404_and_anonymous_goes_to_login(world: World) -
     url = reverse("plans:forum-detail", args=[world.other_forum.pk])
     assert world.client("coordinator").get(url).status_code == 404
     assert world.client("coordinator").get(reverse("plans:forum-list", args=[world.other_plan.pk])).status_code == 404
-    response = world.client("anonymous").get(reverse("plans:forum-detail", args=[world.forum.pk]))
+    detail = reverse("plans:forum-detail", args=[world.forum.pk])
+    response = world.client("anonymous").get(detail)
     assert response.status_code == 302
-    assert "login" in response["Location"]
+    assert response["Location"] == f"{reverse('plans:login')}?next={detail}"
 
 
 def _schedule_data(world: World, **overrides: str) -> dict[str, str]:
