@@ -89,6 +89,7 @@ def test_schedule_reads_the_time_in_the_clusters_zone_and_records_one_event(worl
     assert forum.phase == world.phase
     event = new.one()
     assert (event.action, event.object_type, event.object_id) == ("create", "plans.forum", forum.pk)
+    assert (event.source, event.actor_id) == ("web", world.users["coordinator"].pk)
 
 
 def test_schedule_refusal_keeps_the_input_and_speaks_plainly(world: World) -> None:
