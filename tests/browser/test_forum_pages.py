@@ -65,3 +65,34 @@ def test_coordinator_takes_attendance_on_a_phone_and_reads_a_tally(
     assert "Mesa de Lechería Provincial" in agree_row.inner_text()
     check_page(page, "agreement-detail-phone")
     assert_no_horizontal_scroll(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_forum_agreement_and_phase_page_is_accessible_on_a_phone(
+    mobile_page_as: Any, url: Any, check_page: Any
+) -> None:
+    forum = Forum.objects.get(title__startswith="II Foro", status=Forum.Status.SCHEDULED)
+    plan = forum.plan
+    active = plan.phases.get(status="active")
+    page = mobile_page_as("coordinator", locale="en-US")
+    for name, path in (
+        ("forum-list-phone", f"/plans/{plan.pk}/forums/"),
+        ("forum-schedule-phone", f"/plans/{plan.pk}/forums/new/"),
+        ("forum-edit-phone", f"/forums/{forum.pk}/edit/"),
+        ("forum-hold-phone", f"/forums/{forum.pk}/hold/"),
+        ("agreement-list-phone", f"/plans/{plan.pk}/agreements/"),
+        ("agreement-create-phone", f"/plans/{plan.pk}/agreements/new/"),
+        ("phase-list-phone", f"/plans/{plan.pk}/phases/"),
+        ("phase-complete-phone", f"/phases/{active.pk}/complete/"),
+    ):
+        response = page.goto(url(path))
+        assert response is not None and response.status == 200, path
+        check_page(page, name)
+        assert_no_horizontal_scroll(page)
+    # A refusal shown in place, in plain language, the input kept: held before it starts.
+    page.goto(url(f"/forums/{forum.pk}/hold/"))
+    page.get_by_label("Minutes (what was discussed and decided)").fill("Acta del taller")
+    page.get_by_role("button", name="Save minutes and mark held").click()
+    assert "A forum cannot be recorded as held before it starts." in page.inner_text("main")
+    assert page.get_by_label("Minutes (what was discussed and decided)").input_value() == "Acta del taller"
+    check_page(page, "forum-hold-refused-phone")
