@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import Forum, HistoryEvent
-from tests.factories import ForumAttendanceFactory, ForumFactory
+from tests.factories import AgreementFactory, ForumAttendanceFactory, ForumFactory, PhaseFactory
 from tests.plans.helpers import NewEvents
-from tests.plans.web.forum_world import World, build_world
+from tests.plans.web.forum_world import World, add_members, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -228,13 +230,10 @@ def test_readers_cannot_post_forum_actions(world: World, name: str, role: str) -
     assert (world.forum.status, world.forum.agenda) == (Forum.Status.SCHEDULED, "Apertura\nFODA")
 
 
-def test_forum_list_query_count_is_flat(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_forum_list_query_count_is_flat(world: World) -> None:
     client = world.client("coordinator")
     url = reverse("plans:forum-list", args=[world.plan.pk])
     client.get(url)  # warm the session
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for _ in range(8):
@@ -243,3 +242,26 @@ def test_forum_list_query_count_is_flat(world: World, django_assert_max_num_quer
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+def test_forum_detail_and_phase_list_query_counts_are_flat(world: World) -> None:
+    client = world.client("coordinator")
+    detail = reverse("plans:forum-detail", args=[world.forum.pk])
+    phases = reverse("plans:phase-list", args=[world.plan.pk])
+    client.get(detail)
+    with CaptureQueriesContext(connection) as small_detail:
+        client.get(detail)
+    with CaptureQueriesContext(connection) as small_phases:
+        client.get(phases)
+    for organization in add_members(world.cluster, 10):
+        ForumAttendanceFactory.create(forum=world.forum, organization=organization)
+    for _ in range(4):
+        AgreementFactory.create(plan=world.plan, forum=world.forum)
+    for order in range(3, 9):
+        PhaseFactory.create(plan=world.plan, order=order)
+    with CaptureQueriesContext(connection) as large_detail:
+        response = client.get(detail)
+    with CaptureQueriesContext(connection) as large_phases:
+        client.get(phases)
+    assert "10 organizations present" in response.content.decode()
+    assert (len(large_detail), len(large_phases)) == (len(small_detail), len(small_phases))
