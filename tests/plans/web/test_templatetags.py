@@ -10,7 +10,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from plans.templatetags.pmc import days_late, money, progress_bar, status_badge
+from plans.templatetags.pmc import days_late, money, progress_bar, role_label, status_badge
 
 
 @pytest.mark.parametrize(("language", "amount", "currency", "text"), [
@@ -58,3 +58,11 @@ def test_progress_bar_is_bounded_and_rounds_down() -> None:
     html = Template('{% load pmc %}{% progress_bar value "Plan" %}').render(Context({"value": Decimal("37.50")}))
     assert '<progress max="100" value="37.50" aria-label="Plan">' in html
     assert '<span class="progress-text" aria-hidden="true">37 %</span>' in html
+
+
+def test_role_label_translates_the_role() -> None:
+    with translation.override("en"):
+        assert role_label("coordinator") == "coordinator"
+    with translation.override("es"):
+        assert role_label("stakeholder") == "interesado"
+    assert role_label("unknown") == "unknown"
