@@ -28,8 +28,9 @@ def load_agreement(request: HttpRequest, agreement_id: int) -> Agreement:
 
 
 def _forum_filter(request: HttpRequest) -> int | None:
+    """`?forum=<id>`: ASCII digits within a 64-bit key, else no filter (never a failing query)."""
     value = request.GET.get("forum", "")
-    return int(value) if value.isascii() and value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 @login_required
