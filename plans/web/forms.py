@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Agreement, Forum, Organization, Phase, Position
+from plans.web.base import VersionedForm
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -31,8 +32,9 @@ def _text(label: Any, *, required: bool = False, rows: int = 4, max_length: int 
     )
 
 
-class VersionForm(forms.Form):
-    """The row version the page showed (hidden)."""
+class VersionForm(VersionedForm):
+    """The row version the page showed (hidden), required here: a form that lost it is refused
+    rather than applied without the check."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 

@@ -265,3 +265,14 @@ def test_forum_detail_and_phase_list_query_counts_are_flat(world: World) -> None
         client.get(phases)
     assert "10 organizations present" in response.content.decode()
     assert (len(large_detail), len(large_phases)) == (len(small_detail), len(small_phases))
+
+
+def test_an_action_without_the_row_version_is_refused_not_applied_blindly(world: World) -> None:
+    with NewEvents() as new:
+        response = world.client("coordinator").post(reverse("plans:forum-cancel", args=[world.forum.pk]),
+                                                    {"reason": "Lluvia"})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    world.forum.refresh_from_db()
+    assert world.forum.status == Forum.Status.SCHEDULED
+    assert new.events == []
