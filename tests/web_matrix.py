@@ -89,6 +89,49 @@ TABLE: dict[tuple[str, str], Case] = {
         "authenticated", by_role={"admin": 302, "global_auditor": 302, "coordinator": 302},
         notes="admins and all-cluster auditors -> portfolio; a one-cluster coordinator -> the plan",
     ),
+    # --- forums, attendance, agreements and phases (plans/web/forums.py, checkin.py, agreements.py, phases.py)
+    ("plans:forum-list", "GET"): read("plan", "plan_id"),
+    ("plans:forum-schedule", "GET"): write("plan", "plan_id", ok=200),
+    ("plans:forum-schedule", "POST"): write("plan", "plan_id", body=lambda s, w: {
+        "phase": s["phase"].pk, "title": "Foro nuevo", "starts_at": "2031-06-01T09:00"}),
+    ("plans:forum-detail", "GET"): read("forum", "forum_id"),
+    ("plans:forum-edit", "GET"): write("forum", "forum_id", ok=200),
+    ("plans:forum-edit", "POST"): write("forum", "forum_id", body=lambda s, w: {
+        "version": s["forum"].version, "title": "Foro movido", "starts_at": "2031-06-02T09:00"}),
+    ("plans:forum-agenda", "GET"): write("forum", "forum_id", ok=200),
+    ("plans:forum-agenda", "POST"): write("forum", "forum_id", body=lambda s, w: {
+        "version": s["forum"].version, "agenda": "Orden del día"}),
+    ("plans:forum-cancel", "GET"): write("forum", "forum_id", ok=200),
+    ("plans:forum-cancel", "POST"): write("forum", "forum_id", body=lambda s, w: {
+        "version": s["forum"].version, "reason": "Lluvia"}),
+    ("plans:forum-hold", "GET"): write("past_forum", "forum_id", ok=200),
+    ("plans:forum-hold", "POST"): write("past_forum", "forum_id", body=lambda s, w: {
+        "version": s["past_forum"].version, "minutes": "Acta"}),
+    ("plans:forum-checkin", "GET"): read("forum", "forum_id", query=lambda s: {"q": "dairy"}),
+    ("plans:attendance-add", "POST"): write("forum", "forum_id", ok=303, body=lambda s, w: {
+        "organization": s["organization2"].pk, "q": "dairy"}),
+    ("plans:attendance-remove", "POST"): write(
+        "forum", "forum_id", ok=303, kwargs=lambda s: {"attendance_id": s["attendance"].pk}),
+    ("plans:agreement-list", "GET"): read("plan", "plan_id"),
+    ("plans:agreement-create", "GET"): write("plan", "plan_id", ok=200),
+    ("plans:agreement-create", "POST"): write("plan", "plan_id", body=lambda s, w: {
+        "title": "Acuerdo nuevo", "subject": "other", "rule": "consent", "quorum_percent": "50"}),
+    ("plans:agreement-detail", "GET"): read("agreement", "agreement_id"),
+    ("plans:position-record", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
+        "organization": s["organization"].pk, "position": "agree"},
+        notes="coordinators record on behalf of an organization (stakeholders: the API)"),
+    ("plans:agreement-close", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
+        "version": s["agreement"].version}),
+    ("plans:phase-list", "GET"): read("plan", "plan_id"),
+    ("plans:phase-start", "GET"): write("startable_phase", "phase_id", ok=200),
+    ("plans:phase-start", "POST"): write("startable_phase", "phase_id", body=lambda s, w: {
+        "version": s["startable_phase"].version}),
+    ("plans:phase-complete", "GET"): write("phase", "phase_id", ok=200),
+    ("plans:phase-complete", "POST"): write("phase", "phase_id", body=lambda s, w: {
+        "version": s["phase"].version, "agreement": s["adopted_agreement"].pk}),
+    ("plans:phase-skip", "GET"): write("pending_phase", "phase_id", ok=200),
+    ("plans:phase-skip", "POST"): write("pending_phase", "phase_id", body=lambda s, w: {
+        "version": s["pending_phase"].version, "reason": "Cubierta por otra fase"}),
     # --- projects (projects/web)
     ("projects:portfolio", "GET"): Case(
         "authenticated", by_role={"coordinator": 302, "stakeholder": 302, "auditor": 302},

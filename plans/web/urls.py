@@ -3,7 +3,7 @@ lines below (a flat list). Ids in paths use the `id` converter (ASCII digits onl
 
 from django.urls import URLPattern, URLResolver, path
 
-from plans.web import auth, home
+from plans.web import agreements, auth, checkin, forums, home, phases
 
 app_name = "plans"
 
@@ -17,4 +17,25 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="password_reset_confirm"),
     path("password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("home/", home.home, name="home"),
+    # forums, attendance, agreements and phases of a plan (H7)
+    path("plans/<id:plan_id>/forums/", forums.forum_list, name="forum-list"),
+    path("plans/<id:plan_id>/forums/new/", forums.forum_schedule, name="forum-schedule"),
+    path("forums/<id:forum_id>/", forums.forum_detail, name="forum-detail"),
+    path("forums/<id:forum_id>/edit/", forums.forum_edit, name="forum-edit"),
+    path("forums/<id:forum_id>/agenda/", forums.forum_agenda, name="forum-agenda"),
+    path("forums/<id:forum_id>/cancel/", forums.forum_cancel, name="forum-cancel"),
+    path("forums/<id:forum_id>/hold/", forums.forum_hold, name="forum-hold"),
+    path("forums/<id:forum_id>/check-in/", checkin.forum_checkin, name="forum-checkin"),
+    path("forums/<id:forum_id>/attendance/", checkin.attendance_add, name="attendance-add"),
+    path("forums/<id:forum_id>/attendance/<id:attendance_id>/remove/", checkin.attendance_remove,
+         name="attendance-remove"),
+    path("plans/<id:plan_id>/agreements/", agreements.agreement_list, name="agreement-list"),
+    path("plans/<id:plan_id>/agreements/new/", agreements.agreement_create, name="agreement-create"),
+    path("agreements/<id:agreement_id>/", agreements.agreement_detail, name="agreement-detail"),
+    path("agreements/<id:agreement_id>/positions/", agreements.position_record, name="position-record"),
+    path("agreements/<id:agreement_id>/close/", agreements.agreement_close, name="agreement-close"),
+    path("plans/<id:plan_id>/phases/", phases.phase_list, name="phase-list"),
+    path("phases/<id:phase_id>/start/", phases.phase_start, name="phase-start"),
+    path("phases/<id:phase_id>/complete/", phases.phase_complete, name="phase-complete"),
+    path("phases/<id:phase_id>/skip/", phases.phase_skip, name="phase-skip"),
 ]

@@ -1,0 +1,133 @@
+"""Agreement pages: list per plan (or forum), detail with the tally, open, positions, close.
+
+The tally is a readable table (counts and organizations per position); a decided agreement
+shows the tally stored when it was closed, with its rule. Refusals of the rules come back in
+plain language on the same page, the person's input kept.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from plans import forum_selectors, selectors
+from plans.access import WRITE_ROLES
+from plans.models import Agreement, Organization
+from plans.services import agreements as services
+from plans.web.base import may, require_roles, run_service, scoped_or_404
+from plans.web.forms import AgreementCreateForm, CloseForm, PositionForm
+from plans.web.forums import load_plan
+from plans.web.refusals import take_current_version
+
+
+def load_agreement(request: HttpRequest, agreement_id: int) -> Agreement:
+    queryset = selectors.agreement_list(user=request.user).select_related("plan__cluster", "forum", "phase")
+    return scoped_or_404(queryset, request.user, agreement_id)
+
+
+def _forum_filter(request: HttpRequest) -> int | None:
+    """`?forum=<id>`: ASCII digits within a 64-bit key, else no filter (never a failing query)."""
+    value = request.GET.get("forum", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+@login_required
+@require_GET
+def agreement_list(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = load_plan(request, plan_id)
+    forum_id = _forum_filter(request)
+    forums = forum_selectors.forums_of_plan(user=request.user, plan_id=plan.pk)
+    return render(request, "plans/agreement_list.html", {
+        "plan": plan, "cluster": plan.cluster, "forums": forums, "forum_id": forum_id,
+        "agreements": forum_selectors.agreements_of_plan(user=request.user, plan_id=plan.pk, forum_id=forum_id),
+        "can_write": may(request.user, plan.cluster_id, WRITE_ROLES),
+    })
+
+
+def _detail(
+    request: HttpRequest, agreement: Agreement, *, position_form: PositionForm | None = None,
+    close_form: CloseForm | None = None, status: int = 200,
+) -> HttpResponse:
+    can_write = may(request.user, agreement.plan.cluster_id, WRITE_ROLES)
+    is_open = agreement.status == Agreement.Status.OPEN
+    if can_write and is_open:
+        position_form = position_form or PositionForm(organizations=forum_selectors.member_organizations(
+            cluster_id=agreement.plan.cluster_id))
+        close_form = close_form or CloseForm(initial={"version": agreement.version})
+    return render(request, "plans/agreement_detail.html", {
+        "agreement": agreement, "plan": agreement.plan, "cluster": agreement.plan.cluster,
+        "tally": forum_selectors.agreement_tally(agreement=agreement), "can_write": can_write,
+        "is_open": is_open, "position_form": position_form if can_write and is_open else None,
+        "close_form": close_form if can_write and is_open else None,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    return _detail(request, load_agreement(request, agreement_id))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_create(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = load_plan(request, plan_id)
+    require_roles(request.user, plan.cluster_id, WRITE_ROLES)
+    forums = forum_selectors.forums_of_plan(user=request.user, plan_id=plan.pk)
+    phases = forum_selectors.phases_of_plan(user=request.user, plan_id=plan.pk)
+    initial = {"forum": _forum_filter(request)}
+    form = AgreementCreateForm(request.POST or None, initial=initial, forums=forums, phases=phases)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        forum, phase = data.pop("forum"), data.pop("phase")
+        outcome = run_service(
+            request, form, services.agreement_create, plan_id=plan.pk, forum_id=forum.pk if forum else None,
+            phase_id=phase.pk if phase else None, **data,
+        )
+        if outcome.ok:
+            return redirect("plans:agreement-detail", agreement_id=outcome.value.pk)
+        status = outcome.status
+    return render(request, "plans/agreement_create.html", {
+        "plan": plan, "cluster": plan.cluster, "form": form,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def position_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    """The coordinator records a member organization's position (a second one replaces the first)."""
+    agreement = load_agreement(request, agreement_id)
+    require_roles(request.user, agreement.plan.cluster_id, WRITE_ROLES)
+    form = PositionForm(request.POST, organizations=forum_selectors.member_organizations(
+        cluster_id=agreement.plan.cluster_id))
+    if not form.is_valid():
+        return _detail(request, agreement, position_form=form)
+    organization: Organization = form.cleaned_data["organization"]
+    outcome = run_service(
+        request, form, services.position_record, agreement_id=agreement.pk, organization_id=organization.pk,
+        position=form.cleaned_data["position"], comment=form.cleaned_data["comment"],
+    )
+    if not outcome.ok:
+        return _detail(request, load_agreement(request, agreement.pk), position_form=form, status=outcome.status)
+    return redirect("plans:agreement-detail", agreement_id=agreement.pk)
+
+
+@login_required
+@require_POST
+def agreement_close(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    """Decide under the agreement's rule; the outcome and its tally are stored."""
+    agreement = load_agreement(request, agreement_id)
+    require_roles(request.user, agreement.plan.cluster_id, WRITE_ROLES)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, agreement, close_form=form, status=400)
+    outcome = run_service(request, form, services.agreement_close, agreement_id=agreement.pk)
+    if outcome.ok:
+        return redirect("plans:agreement-detail", agreement_id=agreement.pk)
+    agreement = load_agreement(request, agreement.pk)
+    if outcome.stale:
+        take_current_version(form, agreement)
+    return _detail(request, agreement, close_form=form, status=outcome.status)
