@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.db import models
+from django.utils.formats import get_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -181,10 +182,32 @@ class BeneficiaryRemoveForm(VersionedForm):
 # --- Funding --------------------------------------------------------------------------------
 
 
-def money_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.DecimalField:
-    """Decimal input in the reader's format ("1.500,50" in Spanish, "1500.50" everywhere)."""
-    return forms.DecimalField(label=label(model, name), max_digits=16, decimal_places=2, localize=True,
-                              widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
+class MoneyField(forms.DecimalField):
+    """An amount typed as its reader writes it: "1.500.000,50" or "1500,50" in Spanish,
+    "1,500,000.50" in English, and "1500.50" in either. A lone dot followed by other than three
+    digits is a decimal point (as Django reads it); "1.500" in Spanish is fifteen hundred."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = normalize_amount(value)
+        return super().to_python(value)
+
+
+def normalize_amount(text: str) -> str:
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    decimal_sep = str(get_format("DECIMAL_SEPARATOR"))
+    # Grouping is the other mark of the two (Spanish's own separator, a space, is removed above).
+    thousands = "." if decimal_sep == "," else ","
+    whole, sep, fraction = text.rpartition(decimal_sep) if decimal_sep in text else (text, "", "")
+    groups = whole.split(thousands)
+    if len(groups) > 1 and groups[0] and all(len(group) == 3 and group.isdigit() for group in groups[1:]):
+        whole = "".join(groups)
+    return f"{whole}.{fraction}" if sep else whole
+
+
+def money_field(model: type[models.Model], name: str, **kwargs: Any) -> MoneyField:
+    return MoneyField(label=label(model, name), max_digits=16, decimal_places=2,
+                      widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
 
 
 class FundingLineForm(VersionedForm):

@@ -134,3 +134,17 @@ def test_a_line_of_another_project_or_cluster_is_not_found(pages: Pages) -> None
     client = pages.client("coordinator")
     assert client.get(url("funding-line-edit", project_id=pages.project_a.pk, line_id=foreign.pk)).status_code == 404
     assert client.get(url("expenditure-create", project_id=pages.project_b.pk, line_id=foreign.pk)).status_code == 404
+
+
+@pytest.mark.parametrize(("language", "typed", "read"), [
+    ("es", "1.500,75", "1500.75"), ("es", "1500,75", "1500.75"), ("es", "1500.75", "1500.75"),
+    ("es", "1.500", "1500"), ("es", "1.500.000,50", "1500000.50"), ("es", "1\u00a0500,75", "1500.75"),
+    ("es", "1.500.75", "1.500.75"), ("en", "1,500.75", "1500.75"), ("en", "1,5", "1,5"),
+])
+def test_amounts_are_read_as_their_language_writes_them(language: str, typed: str, read: str) -> None:
+    from django.utils import translation
+
+    from projects.web.forms import normalize_amount
+
+    with translation.override(language):
+        assert normalize_amount(typed) == read
