@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.db import models
+from django.http import QueryDict
 from django.utils.formats import get_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,8 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-def label(model: type[models.Model], name: str) -> str:
+def label(model: type[models.Model], name: str) -> Any:
+    """The field's verbose name, capitalised, still lazy (translated when rendered)."""
     return capfirst(model._meta.get_field(name).verbose_name)  # type: ignore[arg-type,union-attr]
 
 
@@ -44,7 +46,8 @@ class VersionedForm(base.VersionedForm):
 
     def refresh_version(self, current: int) -> None:
         """After a stale write: keep the person's input, arm the form with the current version."""
-        data = self.data.copy()  # type: ignore[union-attr]
+        data = QueryDict(mutable=True)
+        data.update(self.data)
         data[self.add_prefix("version")] = str(current)
         self.data = data
 
@@ -68,6 +71,9 @@ class MilestoneFilterForm(forms.Form):
         super().__init__(data)
         set_choices(self.fields["project"], choices["projects"])
         set_choices(self.fields["responsible"], choices["responsibles"])
+
+    def is_filtering(self) -> bool:
+        return any(value not in (None, "", [], (), False) for value in self.selector_kwargs().values())
 
     def selector_kwargs(self) -> dict[str, Any]:
         """The valid part of the input, as `selectors.milestone_filter` keywords."""

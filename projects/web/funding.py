@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from plans.web.base import run_service, scoped_or_404
 
+from plans.web.base import run_service, scoped_or_404
 from projects import selectors
 from projects.models import FundingLine, Project
 from projects.services.funding import expenditure_record, funding_line_create, funding_line_update

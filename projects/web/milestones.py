@@ -19,10 +19,10 @@ from django.shortcuts import render
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
-from plans.web.base import may_write, scoped_or_404
 
 from plans.audit.timeline import change_list
 from plans.selectors import plan_list
+from plans.web.base import may_write, scoped_or_404
 from projects import selectors
 
 from .forms import MilestoneFilterForm, parse_month
@@ -101,6 +101,7 @@ def milestone_calendar(request: HttpRequest, plan_id: int) -> HttpResponse:
         "weeks": month_grid(first, rows, today), "weekdays": weekdays, "count": len(rows),
         "previous_month": f"{previous:%Y-%m}", "next_month": f"{following:%Y-%m}",
         "this_month": f"{today:%Y-%m}",
+        "filtered": form.is_filtering(),
         "month_count": sum(1 for row in rows if row["due_date"].month == first.month),
     })
 

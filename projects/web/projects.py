@@ -16,10 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from plans.web.base import WRITE_ROLES, may_write, require_roles, run_service, scoped_or_404
 
 from plans.models import Plan
 from plans.selectors import plan_list
+from plans.web.base import WRITE_ROLES, may_write, require_roles, run_service, scoped_or_404
 from projects import selectors
 from projects.models import FundingLine, Project
 from projects.services.projects import (

@@ -111,33 +111,36 @@ def calendar_url(pages: Pages, month: str = "") -> str:
     return f"{url}?month={month}" if month else url
 
 
+def cells_of(response: Any) -> dict[dt.date, list[str]]:
+    return {day["date"]: [m["title"] for m in day["milestones"]] for week in response.context["weeks"]
+            for day in week}
+
+
 def test_the_calendar_puts_milestones_on_their_due_dates_and_marks_the_overdue(pages: Pages) -> None:
     today = timezone.localdate()
-    pages.milestone(days=0, title="Due today")
     first = today.replace(day=1)
-    late_day = first if today.day > 1 else None
-    if late_day is not None:
-        MilestoneFactory.create(project=pages.project_a, title="Late on the first", due_date=late_day,
-                                baseline_due_date=late_day)
-    next_month = (first + dt.timedelta(days=32)).replace(day=1)
-    MilestoneFactory.create(project=pages.project_a, title="Next month's", due_date=next_month,
-                            baseline_due_date=next_month)
-    response = pages.client("coordinator").get(calendar_url(pages))
-    assert response.status_code == 200
-    cells = {day["date"]: [m["title"] for m in day["milestones"]] for week in response.context["weeks"]
-             for day in week}
-    assert cells[today] == ["Due today"]
-    if late_day is not None:
-        assert cells[late_day] == ["Late on the first"]
-        assert 'class="is-overdue status-pending"' in response.content.decode()
-    assert "Next month's" not in response.content.decode()  # the grid ends with this month's last week
-    assert response.context["month_count"] == (2 if late_day else 1)
-    html = response.content.decode()
     previous = (first - dt.timedelta(days=1)).replace(day=1)
-    assert f"?month={previous:%Y-%m}" in html and f"?month={next_month:%Y-%m}" in html
-    following = pages.client("coordinator").get(calendar_url(pages, f"{next_month:%Y-%m}"))
-    assert any(m["title"] == "Next month's" for week in following.context["weeks"] for day in week
-               for m in day["milestones"])
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    pages.milestone(days=0, title="Due today")
+    late_day = previous.replace(day=15)
+    MilestoneFactory.create(project=pages.project_a, title="Late one", due_date=late_day, baseline_due_date=late_day)
+    MilestoneFactory.create(project=pages.project_a, title="Next month's", due_date=following.replace(day=15),
+                            baseline_due_date=following.replace(day=15))
+    client = pages.client("coordinator")
+    response = client.get(calendar_url(pages))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert cells_of(response)[today] == ["Due today"]
+    assert "Late one" not in html and "Next month's" not in html
+    assert response.context["month_count"] == 1
+    assert f"?month={previous:%Y-%m}" in html and f"?month={following:%Y-%m}" in html
+    assert 'aria-current="date"' in html  # today is marked
+    earlier = client.get(calendar_url(pages, f"{previous:%Y-%m}"))
+    assert cells_of(earlier)[late_day] == ["Late one"]
+    assert 'class="is-overdue ms-pending"' in earlier.content.decode() and "overdue-flag" in earlier.content.decode()
+    later = client.get(calendar_url(pages, f"{following:%Y-%m}"))
+    assert cells_of(later)[following.replace(day=15)] == ["Next month's"]
+    assert "overdue-flag" not in later.content.decode()
 
 
 def test_the_calendar_of_a_given_month_with_filters(pages: Pages) -> None:
@@ -150,10 +153,12 @@ def test_the_calendar_of_a_given_month_with_filters(pages: Pages) -> None:
     html = response.content.decode()
     assert "February 2026" in html
     assert "Valentine delivery" in html and "Other project" not in html
+    assert '<details class="filters-toggle" open>' in html  # the applied filters are shown
     assert f"project={pages.project_a.pk}" in html.split("Next month")[0]  # month links keep the filters
     # A month that is not one falls back to the current month.
     bad = client.get(calendar_url(pages, "2026-13"))
     assert bad.status_code == 200 and bad.context["month"] == timezone.localdate().replace(day=1)
+    assert '<details class="filters-toggle">' in bad.content.decode()  # no filter: folded away
 
 
 def test_the_milestone_page_shows_baseline_and_current_dates_updates_and_history(pages: Pages) -> None:
