@@ -148,3 +148,17 @@ def test_amounts_are_read_as_their_language_writes_them(language: str, typed: st
 
     with translation.override(language):
         assert normalize_amount(typed) == read
+
+
+def test_a_line_added_from_a_stale_project_page_is_refused(pages: Pages, new_events: Events) -> None:
+    project = pages.project_a
+    from projects.models import Project
+
+    Project.objects.filter(pk=project.pk).update(version=project.version + 1)
+    response = pages.client("coordinator").post(url("funding-line-create", project_id=project.pk), {
+        "version": project.version, "source": "other", "currency": "ARS", "budget": "10",
+    })
+    assert response.status_code == 409
+    assert "Someone else changed this" in response.content.decode()
+    assert f'name="version" value="{project.version + 1}"' in response.content.decode()
+    assert not FundingLine.objects.filter(project=project).exists() and new_events() == []

@@ -246,3 +246,44 @@ def test_forms_carry_csrf_and_labels(pages: Pages) -> None:
     form = client.get(url("project-create", plan_id=pages.plan_a.pk)).content.decode()
     for name in ("code", "title", "category", "strategic_line", "planned_start", "priority"):
         assert f'for="id_{name}"' in form
+
+
+def test_a_stale_beneficiary_form_is_refused_and_rearmed(pages: Pages, new_events: Events) -> None:
+    project = pages.project_a
+    Project.objects.filter(pk=project.pk).update(version=project.version + 3)
+    response = pages.client("coordinator").post(url("beneficiary-add", project_id=project.pk),
+                                                {"organization": pages.orgs_a[0].pk, "version": project.version})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this" in html
+    assert f'name="version" value="{project.version + 3}"' in html
+    assert f'<option value="{pages.orgs_a[0].pk}" selected>' in html  # the choice is kept
+    assert new_events() == []
+
+
+def test_the_project_page_costs_the_same_queries_with_more_rows(pages: Pages) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MilestoneFactory, OrganizationFactory
+
+    project = pages.project_a
+    client = pages.client("coordinator")
+
+    def add(n: int, currency: str) -> None:
+        for i in range(n):
+            org = OrganizationFactory.create(cluster=pages.a)
+            ProjectBeneficiaryFactory.create(project=project, organization=org)
+            MilestoneFactory.create(project=project, responsible=pages.people_a[i % 2])
+        for source in ("programme_grant", "provincial", "private", "other")[:n]:
+            FundingLineFactory.create(project=project, source=source, currency=currency)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url("project", project_id=project.pk)).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(1, "USD")
+    small = count()
+    add(4, "ARS")
+    assert count() == small
