@@ -267,6 +267,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") 
 LOGIN_URL = "plans:login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "plans:login"
+FORMAT_MODULE_PATH = ["plans.formats"]  # Spanish numbers as in Argentina: 1.234,50
 # Session and CSRF cookies: not readable by scripts, not sent on cross-site posts; Secure in
 # production (see Security above and the deploy checklist).
 SESSION_COOKIE_HTTPONLY = True
