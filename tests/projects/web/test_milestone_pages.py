@@ -186,7 +186,8 @@ def test_action_links_for_coordinators_only(pages: Pages, settings: Any) -> None
                            completed_on=timezone.localdate())
     coordinator = pages.client("coordinator").get(list_url(pages)).content.decode()
     for name in ("start", "complete", "reschedule", "update"):
-        assert reverse(f"projects:milestone-{name}", kwargs={"milestone_id": pending.pk}) in coordinator
+        action = reverse(f"projects:milestone-{name}", kwargs={"milestone_id": pending.pk})
+        assert f"{action}?next={list_url(pages)}" in coordinator  # and back to the list afterwards
     # A completed milestone offers no start, complete or reschedule.
     for name in ("start", "complete", "reschedule"):
         assert reverse(f"projects:milestone-{name}", kwargs={"milestone_id": done.pk}) not in coordinator
