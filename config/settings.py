@@ -273,7 +273,7 @@ FORMAT_MODULE_PATH = ["plans.formats"]  # Spanish numbers as in Argentina: 1.234
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_AGE = 12 * 3600  # a working day; a shared computer at a forum does not stay logged in for weeks
 # Static files outside production are served by whitenoise straight from the apps' static
 # folders (no collectstatic, DEBUG stays off); production serves the collected, hashed copies.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION

@@ -65,7 +65,7 @@ def days_late(due: dt.date | None, on: dt.date | None = None) -> int:
 @register.filter
 def status_badge(value: str | None, kind: str = "") -> SafeString:
     if not value:
-        return format_html("")
+        return SafeString("")
     return format_html('<span class="badge status-{}">{}</span>', value, status_label(str(value), kind))
 
 

@@ -106,7 +106,7 @@ def demo(transactional_db: Any, settings: Any) -> None:
     from django.db import connection
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    in_memory = connection.vendor == "sqlite" and bool(getattr(connection, "is_in_memory_db", bool)())
     if in_memory and "db" in _DEMO_SNAPSHOT:
         connection.ensure_connection()
         _DEMO_SNAPSHOT["db"].backup(connection.connection)

@@ -99,6 +99,7 @@ def test_the_session_cookie_is_http_only_and_same_site(people: People) -> None:
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 12 * 3600  # a working day
 
 
 def test_in_production_the_session_and_csrf_cookies_are_secure(people: People, settings: Any) -> None:
@@ -197,7 +198,7 @@ def test_password_reset_by_email_sets_a_new_password(people: People) -> None:
     message = mail.outbox[0]
     assert message.to == ["stakeholder@example.org"]
     assert "PMC Tracker" in message.subject
-    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", message.body)
+    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", str(message.body))
     assert link, message.body
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
@@ -264,3 +265,36 @@ def test_pages_are_not_found_and_not_allowed_in_plain_language(people: People) -
     # Non-ASCII digits and ids beyond 64 bits do not match the route at all.
     assert client.get("/plans/\u0661/").status_code == 404
     assert client.get(f"/plans/{2**63}/").status_code == 404
+
+
+def test_a_form_sent_without_its_csrf_token_gets_a_plain_language_page(people: People) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("plans:login"), {"username": "stakeholder", "password": TEST_PASSWORD})
+    assert response.status_code == 403
+    assert "The form expired" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_home_page_query_count_is_flat_in_the_number_of_clusters(people: People) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from plans.models import Role
+    from tests.factories import ClusterFactory, PlanFactory, RoleAssignmentFactory
+
+    def queries() -> int:
+        client = people.client("coordinator-both")
+        client.get(reverse("plans:home"))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("plans:home")).status_code == 200
+        return len(captured.captured_queries)
+
+    small = queries()
+    for n in range(8):
+        cluster = ClusterFactory.create(name=f"Clúster {n}")
+        PlanFactory.create(cluster=cluster, edition=1)
+        PlanFactory.create(cluster=cluster, edition=2)
+        RoleAssignmentFactory.create(user=people.users["coordinator-both"], cluster=cluster, role=Role.STAKEHOLDER)
+    assert queries() == small
