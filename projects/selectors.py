@@ -13,12 +13,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plans.access import access_for
-from plans.models import Forum, HistoryEvent, Phase, Plan, StrategicLine
+from plans.models import Forum, HistoryEvent, Organization, Phase, Plan, Stakeholder, StrategicLine
 from projects.models import (
     Expenditure,
     FundingLine,
@@ -31,6 +31,7 @@ from projects.models import (
 )
 
 DUE_SOON_DAYS = 14
+HISTORY_PAGE_LIMIT = 50  # events shown on an object's page
 OPEN = Milestone.OPEN_STATUSES
 
 PROJECT_FIELDS: tuple[str, ...] = (
@@ -62,18 +63,20 @@ def _overdue_q(prefix: str, on: dt.date) -> Q:
     return Q(**{f"{prefix}status__in": OPEN, f"{prefix}due_date__lt": on})
 
 
+def _due_soon_q(prefix: str, on: dt.date) -> Q:
+    """Open and due from `on` to 14 days later (the plan page's and the lists' "due soon")."""
+    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    return Q(**{f"{prefix}status__in": OPEN, f"{prefix}due_date__gte": on, f"{prefix}due_date__lte": soon})
+
+
 def milestone_count_annotations(prefix: str, on: dt.date) -> dict[str, Any]:
     """Counts of milestones (total, completed, overdue, due within 14 days) as aggregates."""
-    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
     path = prefix.rstrip("_") or "id"
     return {
         "mc_total": Count(path),
         "mc_completed": Count(path, filter=Q(**{f"{prefix}status": Milestone.Status.COMPLETED})),
         "mc_overdue": Count(path, filter=_overdue_q(prefix, on)),
-        "mc_due_soon": Count(
-            path,
-            filter=Q(**{f"{prefix}status__in": OPEN, f"{prefix}due_date__gte": on, f"{prefix}due_date__lte": soon}),
-        ),
+        "mc_due_soon": Count(path, filter=_due_soon_q(prefix, on)),
     }
 
 
@@ -97,12 +100,11 @@ def project_queryset(user: Any) -> QuerySet[Project]:
 def milestone_count_subqueries(on: dt.date) -> dict[str, Any]:
     """The same counts as correlated subqueries: unlike a GROUP BY join, COUNT(*) of the list
     (pagination) can drop them, so counting the rows stays a plain indexed count."""
-    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
     filters = {
         "mc_total": Q(),
         "mc_completed": Q(status=Milestone.Status.COMPLETED),
         "mc_overdue": _overdue_q("", on),
-        "mc_due_soon": Q(status__in=OPEN, due_date__gte=on, due_date__lte=soon),
+        "mc_due_soon": _due_soon_q("", on),
     }
     return {
         name: Coalesce(
@@ -218,6 +220,118 @@ def milestone_update_list(milestone_id: int) -> QuerySet[Any]:
     return MilestoneUpdate.objects.filter(milestone_id=milestone_id).values(*UPDATE_FIELDS).order_by(
         "-posted_on", "-id"
     )
+
+
+# --- Milestone filters: the one home of the list rules (the pages use it; the API may) ---
+
+
+def search_terms(text: str) -> list[str]:
+    """Words of a free-text search, split as DRF's SearchFilter splits them (spaces, commas)."""
+    return [term for term in (text or "").replace(",", " ").split() if term][:10]
+
+
+def milestone_filter(
+    queryset: QuerySet[Any], *, project_id: int | None = None, responsible_id: int | None = None,
+    statuses: tuple[str, ...] | list[str] = (), overdue: bool | None = None, due_soon: bool = False,
+    text: str = "", due_after: dt.date | None = None, due_before: dt.date | None = None,
+    on: dt.date | None = None,
+) -> QuerySet[Any]:
+    """Narrow a milestone queryset (rows or instances): every given condition must hold.
+
+    `overdue` True keeps open milestones past their due date, False the others; `due_soon`
+    keeps open ones due within 14 days; each word of `text` must appear in the title or the
+    description (as the API's `search`).
+    """
+    on = on or today()
+    if project_id is not None:
+        queryset = queryset.filter(project_id=project_id)
+    if responsible_id is not None:
+        queryset = queryset.filter(responsible_id=responsible_id)
+    if statuses:
+        queryset = queryset.filter(status__in=list(statuses))
+    if overdue is not None:
+        queryset = filter_overdue(queryset, overdue, on=on)
+    if due_soon:
+        queryset = queryset.filter(_due_soon_q("", on))
+    if due_after is not None:
+        queryset = queryset.filter(due_date__gte=due_after)
+    if due_before is not None:
+        queryset = queryset.filter(due_date__lte=due_before)
+    for term in search_terms(text):
+        queryset = queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    return queryset
+
+
+# --- Pages (projects/web): reads the templates need beyond the API's rows ----------------
+
+
+def plan_milestone_rows(user: Any, plan_id: int, *, on: dt.date | None = None) -> QuerySet[Any]:
+    """A plan's visible milestones as rows, with the names a page shows beside the ids."""
+    return milestone_list(user, on=on).filter(plan_id=plan_id).annotate(
+        project_code=F("project__code"), project_title=F("project__title"),
+        responsible_name=F("responsible__name"),
+    )
+
+
+def milestone_filter_choices(plan_id: int) -> dict[str, list[tuple[int, str]]]:
+    """The plan's projects and the people answering for its milestones (two queries)."""
+    projects = [
+        (pk, f"{code} {title}")
+        for pk, code, title in Project.objects.filter(plan_id=plan_id).order_by("code").values_list(
+            "id", "code", "title"
+        )
+    ]
+    responsibles = list(
+        Stakeholder.objects.filter(milestones__plan_id=plan_id).distinct().order_by("name", "id").values_list(
+            "id", "name"
+        )
+    )
+    return {"projects": projects, "responsibles": responsibles}
+
+
+def milestone_page_queryset(user: Any) -> QuerySet[Milestone]:
+    """Visible milestones with what their detail page shows (project, responsible, cluster)."""
+    return milestone_queryset(user).select_related("project", "responsible", "plan__cluster")
+
+
+def milestone_update_rows(milestone_id: int) -> QuerySet[Any]:
+    return milestone_update_list(milestone_id).annotate(author_name=F("author__username"))
+
+
+def object_history(object_type: str, object_id: int, *, limit: int = HISTORY_PAGE_LIMIT) -> list[HistoryEvent]:
+    """The latest events of one row (uses the history's object index), newest first."""
+    return list(HistoryEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("-id")[:limit])
+
+
+def project_page_queryset(user: Any) -> QuerySet[Project]:
+    """Visible projects with the related rows their pages name."""
+    return project_queryset(user).select_related("plan__cluster", "strategic_line", "executing_organization")
+
+
+def project_milestone_rows(user: Any, project_id: int) -> QuerySet[Any]:
+    return milestone_list(user).filter(project_id=project_id).annotate(responsible_name=F("responsible__name"))
+
+
+def beneficiary_candidates(project: Project) -> list[tuple[int, str]]:
+    """Active member organizations of the cluster that do not benefit from the project yet."""
+    return list(
+        Organization.objects.filter(cluster_id=project.plan.cluster_id, is_active=True)
+        .exclude(beneficiary_links__project_id=project.pk).order_by("name", "id").values_list("id", "name")
+    )
+
+
+def project_form_choices(plan: Plan) -> dict[str, list[tuple[int, str]]]:
+    """Strategic lines of the plan and member organizations of its cluster, for project forms."""
+    lines = [
+        (pk, f"{code} {title}")
+        for pk, code, title in StrategicLine.objects.filter(plan_id=plan.pk).order_by("order", "code").values_list(
+            "id", "code", "title"
+        )
+    ]
+    organizations = list(
+        Organization.objects.filter(cluster_id=plan.cluster_id).order_by("name", "id").values_list("id", "name")
+    )
+    return {"strategic_lines": lines, "organizations": organizations}
 
 
 # --- Indicators ---------------------------------------------------------------------------

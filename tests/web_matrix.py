@@ -180,6 +180,39 @@ TABLE: dict[tuple[str, str], Case] = {
             "forum_reminder_days": "1", "version": str(s["reminder_policy"].version),
         },
     ),
+    # --- projects: milestone list, calendar and page; project, beneficiary and funding pages (H6)
+    ("projects:milestone-list", "GET"): read("plan", "plan_id", query=lambda s: {"overdue": "on", "q": "x"}),
+    ("projects:milestone-calendar", "GET"): read("plan", "plan_id", query=lambda s: {"month": "2026-02"}),
+    ("projects:milestone", "GET"): read("milestone", "milestone_id"),
+    ("projects:project", "GET"): read("project", "project_id"),
+    ("projects:project-create", "GET"): write("plan", "plan_id", ok=200),
+    ("projects:project-create", "POST"): write("plan", "plan_id", body=lambda s, w: {
+        "code": "NEW-1", "title": "New project", "category": "quality", "good_type": "public"}),
+    ("projects:project-edit", "GET"): write("project", "project_id", ok=200),
+    ("projects:project-edit", "POST"): write("project", "project_id", body=lambda s, w: {
+        "version": s["project"].version, "code": s["project"].code, "title": "Renamed", "category": "quality",
+        "good_type": "public", "strategic_line": s["strategic_line"].pk}),
+    ("projects:project-transition", "POST"): write("project", "project_id", body=lambda s, w: {
+        "to": "formulated", "version": s["project"].version}),
+    ("projects:beneficiary-add", "POST"): write("project", "project_id", body=lambda s, w: {
+        "organization": s["organization2"].pk, "version": s["project"].version}),
+    ("projects:beneficiary-remove", "POST"): Case(
+        "write", ok=302, kwargs=lambda s: {"project_id": s["project"].pk, "organization_id": s["organization"].pk},
+        body=lambda s, w: {"version": s["project"].version}),
+    ("projects:funding-line-create", "GET"): write("project", "project_id", ok=200),
+    ("projects:funding-line-create", "POST"): write("project", "project_id", body=lambda s, w: {
+        "version": s["project"].version, "source": "provincial", "currency": "ARS", "budget": "1500,50"}),
+    ("projects:funding-line-edit", "GET"): Case(
+        "write", ok=200, kwargs=lambda s: {"project_id": s["project"].pk, "line_id": s["funding_line"].pk}),
+    ("projects:funding-line-edit", "POST"): Case(
+        "write", ok=302, kwargs=lambda s: {"project_id": s["project"].pk, "line_id": s["funding_line"].pk},
+        body=lambda s, w: {"version": s["funding_line"].version, "source": s["funding_line"].source,
+                           "currency": s["funding_line"].currency, "budget": "2000.00", "description": "Edited"}),
+    ("projects:expenditure-create", "GET"): Case(
+        "write", ok=200, kwargs=lambda s: {"project_id": s["project"].pk, "line_id": s["funding_line"].pk}),
+    ("projects:expenditure-create", "POST"): Case(
+        "write", ok=302, kwargs=lambda s: {"project_id": s["project"].pk, "line_id": s["funding_line"].pk},
+        body=lambda s, w: {"amount": "10.00", "spent_on": "2026-01-15", "description": "Fuel"}),
 }
 
 
