@@ -79,6 +79,40 @@ END;
 """
 
 
+# The capture table itself: the application's role must be able to delete what it sealed, so
+# a row goes only together with an outside event of the same transaction that names it, and
+# is never rewritten. (Found through a partial index on the few outside events.)
+SEALED_ONLY_TRIGGER = "pmc_outside_write_sealed_only"
+PG_SEALED_ONLY_FUNCTION_BODY = """
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    RAISE EXCEPTION 'pmc_outside_write: a captured change is never rewritten';
+  END IF;
+  IF NOT EXISTS (
+      SELECT 1 FROM plans_historyevent e
+      WHERE e.outside_app AND (e.context ->> 'capture_id') = OLD.id::text AND e.txid = txid_current()) THEN
+    RAISE EXCEPTION 'pmc_outside_write: a captured change is removed only by sealing it into the history';
+  END IF;
+  RETURN OLD;
+END;
+"""
+PG_SEALED_INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS history_sealed_capture_idx ON plans_historyevent "
+    "((context ->> 'capture_id')) WHERE outside_app"
+)
+PG_SEALED_ONLY_TRIGGER_SQL = (
+    f"CREATE TRIGGER {SEALED_ONLY_TRIGGER} BEFORE UPDATE OR DELETE ON {CAPTURE_TABLE} "
+    f"FOR EACH ROW EXECUTE FUNCTION {SEALED_ONLY_TRIGGER}()"
+)
+
+
+def pg_sealed_only_function_sql(schema: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {SEALED_ONLY_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+        f"SET search_path = {schema}, pg_temp AS $pmc${PG_SEALED_ONLY_FUNCTION_BODY}$pmc$;"
+    )
+
+
 def pg_capture_function_sql(schema: str) -> str:
     # search_path pinned, pg_temp last: a temporary table cannot stand in for ours.
     return (
@@ -208,22 +242,42 @@ def install_capture_schema(connection: BaseDatabaseWrapper) -> None:
     capture table (its triggers follow in post_migrate)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            schema = pg_schema(connection)
             cursor.execute(PG_CAPTURE_TABLE_SQL)
             cursor.execute(PG_EVENT_TXID_SQL)
-            cursor.execute(pg_capture_function_sql(pg_schema(connection)))
+            cursor.execute(pg_capture_function_sql(schema))
+            cursor.execute(pg_sealed_only_function_sql(schema))
+            cursor.execute(PG_SEALED_INDEX_SQL)
+            cursor.execute(f"DROP TRIGGER IF EXISTS {SEALED_ONLY_TRIGGER} ON {CAPTURE_TABLE}")
+            cursor.execute(PG_SEALED_ONLY_TRIGGER_SQL)
         elif connection.vendor == "sqlite":
             for statement in SQLITE_CAPTURE_TABLE_SQL:
                 cursor.execute(statement)
 
 
-def tables_with_capture(connection: BaseDatabaseWrapper) -> set[str]:
-    """PostgreSQL: tables carrying the capture trigger (enabled or not)."""
+def tables_with_trigger(connection: BaseDatabaseWrapper, name: str) -> dict[str, str]:
+    """PostgreSQL: table -> tgenabled ("D" = disabled) of the tables carrying trigger `name`."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
-            [CAPTURE_TRIGGER],
+            "SELECT c.relname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+            [name],
         )
-        return {row[0] for row in cursor.fetchall()}
+        return {table: str(state) for table, state in cursor.fetchall()}
+
+
+def tables_with_capture(connection: BaseDatabaseWrapper) -> set[str]:
+    """PostgreSQL: tables carrying the capture trigger (enabled or not)."""
+    return set(tables_with_trigger(connection, CAPTURE_TRIGGER))
+
+
+def _pg_has_column(connection: BaseDatabaseWrapper, table: str, column: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND column_name = %s",
+            [table, column],
+        )
+        return cursor.fetchone() is not None
 
 
 def install_capture_triggers(connection: BaseDatabaseWrapper) -> list[str]:
@@ -239,10 +293,16 @@ def install_capture_triggers(connection: BaseDatabaseWrapper) -> list[str]:
 def _install_pg(connection: BaseDatabaseWrapper) -> list[str]:
     if not _pg_capture_table_exists(connection):
         return []  # guards migration not applied (yet)
-    problems = _pg_function_problem(connection)
+    if not _pg_has_column(connection, "plans_historyevent", "txid"):
+        return []  # migration 0007 not applied (yet): the function would have nothing to check
+    schema = pg_schema(connection)
     with connection.cursor() as cursor:
-        if problems:
-            cursor.execute(pg_capture_function_sql(pg_schema(connection)))
+        if _pg_function_problem(connection, CAPTURE_TRIGGER, PG_CAPTURE_FUNCTION_BODY):
+            cursor.execute(pg_capture_function_sql(schema))
+        if _pg_function_problem(connection, SEALED_ONLY_TRIGGER, PG_SEALED_ONLY_FUNCTION_BODY):
+            cursor.execute(pg_sealed_only_function_sql(schema))
+        if CAPTURE_TABLE not in tables_with_trigger(connection, SEALED_ONLY_TRIGGER):
+            cursor.execute(PG_SEALED_ONLY_TRIGGER_SQL)
         done = tables_with_capture(connection)
         added = []
         for model in _expected_tables(connection):
@@ -279,6 +339,9 @@ def remove_capture(connection: BaseDatabaseWrapper) -> None:
     """Reverse of migration 0007 (PostgreSQL restores the earlier function in the migration)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {SEALED_ONLY_TRIGGER} ON {CAPTURE_TABLE}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {SEALED_ONLY_TRIGGER}()")
+            cursor.execute("DROP INDEX IF EXISTS history_sealed_capture_idx")
             cursor.execute("ALTER TABLE plans_historyevent DROP COLUMN IF EXISTS txid")
         elif connection.vendor == "sqlite":
             for name in _sqlite_triggers(connection):
@@ -306,19 +369,20 @@ def capture_suspended(connection: BaseDatabaseWrapper) -> Iterator[None]:
 # --- Checking -------------------------------------------------------------------------------
 
 
-def _pg_function_problem(connection: BaseDatabaseWrapper) -> str:
+def _pg_function_problem(connection: BaseDatabaseWrapper, name: str, body: str) -> str:
+    """A trigger function gone, or replaced by another body (say, one that records nothing)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.prosrc, p.proconfig FROM pg_proc p WHERE p.proname = %s AND p.pronamespace = "
             "current_schema()::regnamespace",
-            [CAPTURE_TRIGGER],
+            [name],
         )
         row = cursor.fetchone()
     if row is None:
-        return f"function {CAPTURE_TRIGGER}() is missing"
+        return f"function {name}() is missing"
     source, config = row
-    if source != PG_CAPTURE_FUNCTION_BODY or not any(str(c).startswith("search_path=") for c in config or []):
-        return f"function {CAPTURE_TRIGGER}() was altered"
+    if source != body or not any(str(c).startswith("search_path=") for c in config or []):
+        return f"function {name}() was altered"
     return ""
 
 
@@ -328,14 +392,18 @@ def capture_problems(connection: BaseDatabaseWrapper) -> list[str]:
     if connection.vendor == "postgresql":
         if not _pg_capture_table_exists(connection):
             return [f"table {CAPTURE_TABLE} is missing"]
-        problems = [p for p in [_pg_function_problem(connection)] if p]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.relname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgname = %s",
-                [CAPTURE_TRIGGER],
-            )
-            state = dict(cursor.fetchall())
+        if not _pg_has_column(connection, "plans_historyevent", "txid"):
+            return ["column plans_historyevent.txid is missing (run `manage.py migrate`)"]
+        problems = [p for p in (
+            _pg_function_problem(connection, CAPTURE_TRIGGER, PG_CAPTURE_FUNCTION_BODY),
+            _pg_function_problem(connection, SEALED_ONLY_TRIGGER, PG_SEALED_ONLY_FUNCTION_BODY),
+        ) if p]
+        sealed_only = tables_with_trigger(connection, SEALED_ONLY_TRIGGER).get(CAPTURE_TABLE)
+        if sealed_only is None:
+            problems.append(f"trigger {SEALED_ONLY_TRIGGER} on {CAPTURE_TABLE} is missing")
+        elif sealed_only == "D":
+            problems.append(f"trigger {SEALED_ONLY_TRIGGER} on {CAPTURE_TABLE} is disabled")
+        state = tables_with_trigger(connection, CAPTURE_TRIGGER)
         for model in _expected_tables(connection):
             table = model._meta.db_table
             if table not in state:

@@ -13,11 +13,11 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from plans.audit.capture import CAPTURE_TRIGGER, capture_problems
 from plans.audit.guards import guard_problems
-from plans.audit.seal import pending_count
+from plans.audit.seal import pending_count, seal_outside_writes
 from plans.audit.verify import audit
 from plans.models import HistoryEvent, Plan, Source
 from plans.services.history import HASHED_FIELDS, compute_hash
@@ -126,3 +126,21 @@ def test_a_disabled_capture_trigger_or_a_replaced_function_is_reported_and_migra
     assert guard_problems(connection) == []
     forged_update(plan, "1")
     assert pending_count() == 1  # the repaired function captures again
+
+
+def test_a_captured_change_cannot_be_deleted_or_rewritten_before_it_is_sealed(plan: Plan) -> None:
+    Plan.objects.filter(pk=plan.pk).update(title="Plan forjado")
+    for statement in (
+        "DELETE FROM pmc_outside_write",
+        "UPDATE pmc_outside_write SET new_row = old_row",
+    ):
+        with pytest.raises(DatabaseError, match="pmc_outside_write"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+    # Nor by appending some unrelated event first: only an event that seals it removes it.
+    with pytest.raises(DatabaseError, match="only by sealing"), transaction.atomic():
+        change(plan, vision="Calidad")
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM pmc_outside_write")
+    assert pending_count() == 1
+    assert seal_outside_writes() == 1 and pending_count() == 0
