@@ -134,9 +134,8 @@ def test_a_captured_change_cannot_be_deleted_or_rewritten_before_it_is_sealed(pl
         "DELETE FROM pmc_outside_write",
         "UPDATE pmc_outside_write SET new_row = old_row",
     ):
-        with pytest.raises(DatabaseError, match="pmc_outside_write"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with pytest.raises(DatabaseError, match="pmc_outside_write"), transaction.atomic(), connection.cursor() as c:
+            c.execute(statement)
     # Nor by appending some unrelated event first: only an event that seals it removes it.
     with pytest.raises(DatabaseError, match="only by sealing"), transaction.atomic():
         change(plan, vision="Calidad")

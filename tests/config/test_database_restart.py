@@ -31,8 +31,9 @@ def _post_login() -> tuple[str, dict[str, Any]]:
     }
     captured: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         captured["status"] = status
+        return lambda data: None
 
     b"".join(WSGIHandler()(environ, start_response))
     return captured["status"], captured
