@@ -72,13 +72,13 @@ def build() -> tuple[int, str]:
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
     from knox.models import AuthToken
 
     from plans.models import Cluster, Forum, Organization, Phase, Plan, Role, RoleAssignment, Source, StrategicLine
     from plans.services.clusters import cluster_create
-    from plans.services.history import Actor, record_event
+    from plans.services.history import Actor, declare_application_write, record_event
     from plans.services.plans import plan_create
     from projects.models import FundingLine, Milestone, Project, ProjectBeneficiary
 
@@ -94,8 +94,7 @@ def build() -> tuple[int, str]:
         RoleAssignment.objects.get_or_create(user=user, cluster=cluster, role=Role.COORDINATOR)
         today = timezone.localdate()
         with transaction.atomic():
-            with connection.cursor() as cursor:  # these bulk rows are the app's own, not outside writes
-                cursor.execute("SELECT set_config('pmc.app_write', '1', true)")
+            declare_application_write("bench: bulk rows")  # the app's own rows, not outside writes
             orgs = [Organization.objects.get_or_create(cluster=cluster, name=f"Org {i}", defaults={"kind": "other"})[0]
                     for i in range(10)]
             lines = [StrategicLine.objects.create(plan=plan, code=f"L{i}", title=f"Line {i}") for i in range(3)]

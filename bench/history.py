@@ -113,7 +113,8 @@ def build(total: int, big: int, asof_milestones: int) -> dict[str, Any]:
         cursor.execute("TRUNCATE pmc_outside_write")
         cursor.execute("SET synchronous_commit = off")
     with transaction.atomic():
-        declare_application_write()  # bulk scale data: not "outside the application"
+        # Bulk scale data: one programme-wide event makes the transaction the application's.
+        first_id = declare_application_write("bench: clusters and plans").pk + 1
         clusters = Cluster.objects.bulk_create(Cluster(name=f"Bench {i}", slug=f"bench-{i}") for i in range(PLANS))
         plans = Plan.objects.bulk_create(Plan(cluster=c, title=f"PMC {c.pk}") for c in clusters)
     # Budgets: plan 0 the biggest, plan 1 the as-of plan, the rest share what is left.
@@ -150,14 +151,14 @@ def build(total: int, big: int, asof_milestones: int) -> dict[str, Any]:
                     "prev_hash": chain[1],
                 }
                 digest = content_hash(content)
-                copy.write_row((n, plan.cluster_id, chain[0] + 1, at, None, "bench", "command", action, object_type,
-                                object_id, content["object_repr"], plan.pk, canonical_json(changes), "", "{}", False,
-                                chain[1], digest))
+                copy.write_row((first_id - 1 + n, plan.cluster_id, chain[0] + 1, at, None, "bench", "command", action,
+                                object_type, object_id, content["object_repr"], plan.pk, canonical_json(changes), "",
+                                "{}", False, chain[1], digest))
                 chain[0], chain[1] = chain[0] + 1, digest
         HistoryChainHead.objects.bulk_create(
             HistoryChainHead(chain_id=c, last_seq=s, last_hash=h) for c, (s, h) in chains.items()
         )
-        cursor.execute("SELECT setval(pg_get_serial_sequence('plans_historyevent', 'id'), %s)", [total])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('plans_historyevent', 'id'), %s)", [first_id + total - 1])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE plans_historyevent")
     return {"build_s": round(time.perf_counter() - started, 1), "big_plan": plans[0].pk, "asof_plan": plans[1].pk,

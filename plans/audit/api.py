@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -33,9 +32,10 @@ from plans.models import Cluster, HistoryChainHead, HistoryEvent, Plan
 
 from . import asof, export, timeline
 from .seal import seal_outside_writes
-from .verify import verify_chains
+from .verify import audit
 
 HISTORY_ROLES = permissions.HISTORY.read  # auditors and coordinators (plans/permissions.py)
+SEAL_BATCHES_PER_REQUEST = 10  # x 1000 captured changes
 
 
 class HistoryPermission(BasePermission):
@@ -75,8 +75,7 @@ def seal_before_reading() -> None:
     Bounded per request (10,000 changes); a mass update beyond that is left to the periodic
     task and `seal_history`, which run the same code.
     """
-    if connection.vendor == "postgresql":
-        seal_outside_writes(batch_size=1000, max_batches=10)
+    seal_outside_writes(batch_size=1000, max_batches=SEAL_BATCHES_PER_REQUEST)
 
 
 def _instant(request: Request, name: str, *, required: bool = True) -> Any:
@@ -234,7 +233,8 @@ class PlanCompareView(APIView):
 
 
 class AuditVerifyView(APIView):
-    """Recompute the hash chains the user may audit: all for a global auditor or admin."""
+    """Recompute the hash chains the user may audit (all for a global auditor or admin), after
+    sealing captured changes; with the guards' state, as `verify_history` reports it."""
 
     permission_classes = [HistoryPermission]
 
@@ -263,7 +263,7 @@ class AuditVerifyView(APIView):
             if any(c not in known or (allowed is not None and c not in allowed) for c in requested):
                 raise Http404
             chain_ids = sorted(requested)
-        return Response(verify_chains(chain_ids).as_dict())
+        return Response(audit(chain_ids, seal_batches=SEAL_BATCHES_PER_REQUEST).as_dict())
 
 
 MAX_CHAIN_ID = 2**63 - 1  # the chain column is a 64-bit integer

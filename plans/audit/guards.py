@@ -1,16 +1,12 @@
-"""Database guards around the history: append-only events, forward-only chain heads, and
-(PostgreSQL) capture of domain-row changes made outside the application.
+"""Database guards around the history: append-only events and forward-only chain heads, and
+(capture.py) the capture of domain-row changes made outside the application.
 
-Installed by the migration `plans.0002_history_guards` (guards, capture table and function)
-and, for the capture triggers on every `VersionedModel` table, by a `post_migrate` hook, so a
-model added later gets its trigger on the next `migrate`; tests/audit checks none is missing.
-The same hook re-creates a guard trigger found dropped, and `verify_history` reports any
-guard missing or disabled (exit status 1).
-
-Why a deferred constraint trigger for the capture: a service writes its row *before*
-`record_event` marks the transaction as the application's (`pmc.app_write`); deferring the
-check to commit time lets one flag cover every row the service's transaction touched,
-including derived values (progress) it maintains with `QuerySet.update()`.
+Installed by the migration `plans.0002_history_guards` (guards, capture table and function;
+0007 adds what the capture needs on SQLite and the unforgeable mark on PostgreSQL) and, for
+the capture triggers on every `VersionedModel` table, by a `post_migrate` hook, so a model
+added later gets its triggers on the next `migrate`. The same hook re-creates a guard or
+capture trigger found dropped, and `verify_history` reports any guard or capture trigger
+missing, disabled or altered (exit status 1).
 """
 
 from __future__ import annotations
@@ -19,24 +15,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.apps import apps
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-CAPTURE_TABLE = "pmc_outside_write"
-CAPTURE_TRIGGER = "pmc_capture_outside_write"
+from .capture import (
+    CAPTURE_TABLE,
+    PG_CAPTURE_TABLE_SQL,
+    capture_problems,
+    captured_models,
+    install_capture_triggers,
+    pg_capture_function_sql,
+    pg_schema,
+    tables_with_capture,
+)
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
+# Pinned search_path with pg_temp last: a session's temporary table named plans_historyevent
+# cannot stand in for the real one.
 PG_GUARD_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION pmc_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION pmc_history_append_only() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {schema}, pg_temp AS $$
 BEGIN
   RAISE EXCEPTION 'plans_historyevent is append-only: % refused', TG_OP
     USING HINT = 'History events are never changed or deleted.';
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION pmc_history_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION pmc_history_head_forward_only() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {schema}, pg_temp AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     RAISE EXCEPTION 'history chain heads are never deleted';
@@ -50,6 +57,11 @@ BEGIN
 END;
 $$;
 """
+
+
+def pg_guard_functions_sql(schema: str) -> str:
+    return PG_GUARD_FUNCTIONS.replace("{schema}", schema)
+
 
 # trigger name -> (table, statement); re-created one by one when one is found missing.
 PG_GUARD_TRIGGER_SQL = {
@@ -65,39 +77,14 @@ PG_GUARD_TRIGGER_SQL = {
     ),
 }
 
-PG_CAPTURE_SQL = """
-CREATE TABLE IF NOT EXISTS pmc_outside_write (
-  id bigserial PRIMARY KEY,
-  captured_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-  txid bigint NOT NULL DEFAULT txid_current(),
-  db_user text NOT NULL DEFAULT current_user,
-  application_name text NOT NULL DEFAULT coalesce(current_setting('application_name', true), ''),
-  table_name text NOT NULL,
-  op text NOT NULL,
-  row_id bigint,
-  old_row jsonb,
-  new_row jsonb
-);
 
-CREATE OR REPLACE FUNCTION pmc_capture_outside_write() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  -- Set (transaction-local) by record_event: the application recorded its own events.
-  IF coalesce(current_setting('pmc.app_write', true), '') = '1' THEN
-    RETURN NULL;
-  END IF;
-  INSERT INTO pmc_outside_write (table_name, op, row_id, old_row, new_row) VALUES (
-    TG_TABLE_NAME, TG_OP,
-    CASE WHEN TG_OP = 'DELETE' THEN (to_jsonb(OLD) ->> 'id')::bigint ELSE (to_jsonb(NEW) ->> 'id')::bigint END,
-    CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END,
-    CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END);
-  RETURN NULL;
-END;
-$$;
-"""
+def pg_guards_sql(schema: str) -> str:
+    """Everything migration 0002 installs on PostgreSQL, in its current form."""
+    return "\n".join([
+        pg_guard_functions_sql(schema), *(sql + "\n" for _table, sql in PG_GUARD_TRIGGER_SQL.values()),
+        PG_CAPTURE_TABLE_SQL, pg_capture_function_sql(schema),
+    ])
 
-PG_GUARDS = "\n".join(
-    [PG_GUARD_FUNCTIONS, *(sql + "\n" for _table, sql in PG_GUARD_TRIGGER_SQL.values()), PG_CAPTURE_SQL]
-)
 
 PG_GUARDS_REVERSE = """
 DROP TRIGGER IF EXISTS plans_historyevent_append_only ON plans_historyevent;
@@ -136,7 +123,7 @@ SQLITE_TRIGGER_NAMES = (
 def install_guards(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(PG_GUARDS)
+            cursor.execute(pg_guards_sql(pg_schema(connection)))
         elif connection.vendor == "sqlite":
             for statement in SQLITE_GUARDS:
                 cursor.execute(statement)
@@ -183,7 +170,8 @@ GUARDS_MIGRATION = ("plans", "0002_history_guards")
 
 
 def guard_problems(connection: BaseDatabaseWrapper) -> list[str]:
-    """Guard triggers that are missing (dropped) or disabled: the history is then unprotected."""
+    """Guard triggers missing (dropped) or disabled, and capture triggers missing, disabled or
+    altered: the history is then unprotected or incomplete."""
     problems = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -203,7 +191,7 @@ def guard_problems(connection: BaseDatabaseWrapper) -> list[str]:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             present = {row[0] for row in cursor.fetchall()}
             problems = [f"trigger {name} is missing" for name in SQLITE_TRIGGER_NAMES if name not in present]
-    return problems
+    return problems + capture_problems(connection)
 
 
 def reinstall_missing_guards(connection: BaseDatabaseWrapper) -> list[str]:
@@ -224,8 +212,8 @@ def reinstall_missing_guards(connection: BaseDatabaseWrapper) -> list[str]:
             )
             present = set(cursor.fetchall())
             missing = [name for name, (table, _sql) in PG_GUARD_TRIGGER_SQL.items() if (table, name) not in present]
-            if missing:
-                cursor.execute(PG_GUARD_FUNCTIONS)  # CREATE OR REPLACE: the functions may be gone too
+            if missing:  # CREATE OR REPLACE: the functions may be gone too
+                cursor.execute(pg_guard_functions_sql(pg_schema(connection)))
             for name in missing:
                 cursor.execute(PG_GUARD_TRIGGER_SQL[name][1])
             return missing
@@ -238,56 +226,13 @@ def reinstall_missing_guards(connection: BaseDatabaseWrapper) -> list[str]:
         return missing
 
 
-# --- Capture triggers (PostgreSQL) ---------------------------------------------------------
-
-
-def captured_models() -> list[type[Any]]:
-    """Every concrete VersionedModel of the domain apps (those whose AppConfig declares
-    `history_capture = True`): the tables whose changes must have events."""
-    from plans.models import VersionedModel
-
-    return [
-        model for model in apps.get_models()
-        if issubclass(model, VersionedModel) and getattr(model._meta.app_config, "history_capture", False)
-        and model._meta.managed and not model._meta.proxy
-    ]
-
-
-def tables_with_capture(connection: BaseDatabaseWrapper) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
-            [CAPTURE_TRIGGER],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def install_capture_triggers(connection: BaseDatabaseWrapper) -> list[str]:
-    """Add the deferred capture trigger to each domain table that lacks it; returns those tables."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [CAPTURE_TABLE])
-        if not cursor.fetchone()[0]:
-            return []  # guards migration not applied (yet)
-    existing_tables = set(connection.introspection.table_names())
-    done = tables_with_capture(connection)
-    added = []
-    with connection.cursor() as cursor:
-        for model in captured_models():
-            table = model._meta.db_table
-            if table in done or table not in existing_tables:
-                continue
-            cursor.execute(
-                f"CREATE CONSTRAINT TRIGGER {CAPTURE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
-                f"ON {connection.ops.quote_name(table)} DEFERRABLE INITIALLY DEFERRED "
-                f"FOR EACH ROW EXECUTE FUNCTION pmc_capture_outside_write()"
-            )
-            added.append(table)
-    return added
-
-
 def on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     connection = connections[using]
     reinstall_missing_guards(connection)  # a dropped guard comes back on the next `migrate`
-    install_capture_triggers(connection)
+    install_capture_triggers(connection)  # and so does a dropped or altered capture trigger
+
+
+__all__ = [
+    "CAPTURE_TABLE", "captured_models", "guard_problems", "guards_suspended", "install_guards",
+    "reinstall_missing_guards", "remove_guards", "tables_with_capture",
+]

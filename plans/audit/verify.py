@@ -7,7 +7,13 @@ previous event's hash (GENESIS for the first), and its hash recomputes from its 
 At the end the chain must reach exactly its `HistoryChainHead` (a shorter chain was cut;
 a longer one had events appended behind the head's back). Optional anchors — chain heads
 printed or published earlier — must still be in the chain, which also exposes a full
-rewrite of chain and head together.
+rewrite of chain and head together. Each chain also counts its events made outside the
+application (sealed database writes) and names the latest, so an auditor sees where a raw
+write landed.
+
+`audit()` is what `verify_history` and `GET /audit/verify/` report: it seals pending
+captured changes first, then adds the database guards' state (a missing, disabled or
+altered guard or capture trigger fails the check like a broken chain).
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from plans.models import HistoryChainHead, HistoryEvent
 from plans.services.history import GENESIS_HASH, HASHED_FIELDS, content_hash, history_value
+
+from .guards import guard_problems
+from .seal import pending_count, seal_outside_writes
 
 # The columns that make an event's content, in the order `event_row_content` reads them.
 CONTENT_COLUMNS = HASHED_FIELDS
@@ -88,6 +97,8 @@ class ChainReport:
     first_bad_position: int | None = None  # its position within the chain
     problem: str = ""
     detail: str = ""
+    outside_app_events: int = 0  # sealed changes made outside the application
+    last_outside_app_sequence: int | None = None  # the global id of the latest of them
 
     def fail(self, problem: str, detail: str, *, sequence: int | None = None, position: int | None = None) -> None:
         if not self.ok:
@@ -100,10 +111,16 @@ class ChainReport:
 @dataclass
 class VerifyReport:
     chains: list[ChainReport] = field(default_factory=list)
+    guard_problems: list[str] = field(default_factory=list)
+    pending_outside_writes: int = 0  # captured, not sealed yet (not a fault: sealing is due)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.chains)
+        return all(c.ok for c in self.chains) and not self.guard_problems
+
+    @property
+    def outside_app_events(self) -> int:
+        return sum(c.outside_app_events for c in self.chains)
 
     @property
     def events_checked(self) -> int:
@@ -120,6 +137,9 @@ class VerifyReport:
             "ok": self.ok,
             "events_checked": self.events_checked,
             "first_bad_sequence": self.first_bad_sequence,
+            "outside_app_events": self.outside_app_events,
+            "pending_outside_writes": self.pending_outside_writes,
+            "guard_problems": list(self.guard_problems),
             "chains": [asdict(c) for c in chains],
         }
 
@@ -183,6 +203,9 @@ def verify_chains(
         if current is None or current.chain_id != chain_id:
             current = reports[chain_id] = ChainReport(chain_id=chain_id)
         _check_event(current, pk, content, stored_hash)
+        if content["outside_app"]:
+            current.outside_app_events += 1
+            current.last_outside_app_sequence = pk
         expected_anchor = anchors_by_chain.get(chain_id, {}).get(content["chain_seq"])
         if expected_anchor is not None and expected_anchor != stored_hash:
             current.fail(
@@ -210,3 +233,18 @@ def chain_heads(chain_ids: Iterable[int] | None = None) -> list[Anchor]:
     if chain_ids is not None:
         qs = qs.filter(chain_id__in=list(chain_ids))
     return [Anchor(h.chain_id, h.last_seq, h.last_hash) for h in qs if h.last_seq]
+
+
+def audit(
+    chain_ids: Iterable[int] | None = None, *, anchors: Iterable[Anchor] = (), seal_batches: int | None = None,
+) -> VerifyReport:
+    """Seal what the capture triggers caught (all of it, or `seal_batches` x 1000 changes;
+    0: none), verify the chains, and add the guards' state and what is still waiting to be sealed."""
+    if seal_batches is None:
+        seal_outside_writes()
+    elif seal_batches > 0:
+        seal_outside_writes(batch_size=1000, max_batches=seal_batches)
+    report = verify_chains(chain_ids, anchors=anchors)
+    report.guard_problems = guard_problems(connection)
+    report.pending_outside_writes = pending_count()
+    return report

@@ -15,6 +15,26 @@ from .helpers import make_cluster, make_plan
 
 
 @pytest.fixture
+def on_sqlite() -> None:
+    """For tests of SQLite-only behaviour; deselected in the PostgreSQL pass (below)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("runs in the SQLite pass of the suite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    sqlite_only = [item for item in items if "on_sqlite" in getattr(item, "fixturenames", ())]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        items[:] = [item for item in items if item not in sqlite_only]
+
+
+@pytest.fixture
 def cluster(db: Any) -> Cluster:
     return make_cluster()
 

@@ -2,6 +2,8 @@
 
 Each cluster has its own chain (`chain_id` = cluster id, 0 for programme-wide rows); the
 head row is the last lock a write takes (milestone -> project -> plan -> chain head).
+Moving the head also marks the transaction as one that records history, for the
+database's capture triggers (marker.py).
 """
 
 from __future__ import annotations
@@ -10,25 +12,37 @@ import datetime as dt
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from plans.models import HistoryChainHead, HistoryEvent
+from plans.models import HistoryChainHead, HistoryEvent, Source
 
 from .actor import Actor
 from .canonical import history_value, object_type_of
 from .hashing import compute_hash
 from .hook import on_event_recorded
+from .marker import PG_MARKER, note_event
 
 
 def _lock_head(chain_id: int) -> HistoryChainHead:
     HistoryChainHead.objects.get_or_create(chain_id=chain_id)
-    heads = HistoryChainHead.objects.select_for_update()
-    if transaction.get_connection().vendor == "postgresql":
-        # Marks the transaction as the application's, in the same query: the database's
-        # capture triggers (plans/audit/guards.py) then leave its row changes alone.
-        heads = heads.annotate(_app_write=RawSQL("set_config('pmc.app_write', '1', true)", ()))
-    return heads.get(chain_id=chain_id)
+    return HistoryChainHead.objects.select_for_update().get(chain_id=chain_id)
+
+
+def _advance_head(event: HistoryEvent) -> None:
+    """Move the chain head onto the new event and mark the transaction as recording history."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        # One statement: the head moves and `pmc.app_write` names the event, which the capture
+        # trigger honours only while an event with that id and this transaction's id exists.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE plans_historychainhead SET last_seq = %s, last_hash = %s WHERE chain_id = %s "
+                "RETURNING set_config(%s, %s, true)",
+                [event.chain_seq, event.hash, event.chain_id, PG_MARKER, str(event.pk)],
+            )
+        return
+    HistoryChainHead.objects.filter(chain_id=event.chain_id).update(last_seq=event.chain_seq, last_hash=event.hash)
+    note_event(connection)  # SQLite: the session's captures so far were this transaction's own
 
 
 def record_event(
@@ -84,15 +98,23 @@ def record_event(
     )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
-    HistoryChainHead.objects.filter(chain_id=chain_id).update(last_seq=event.chain_seq, last_hash=event.hash)
+    _advance_head(event)
     on_event_recorded(event.pk)
     return event
 
 
-def declare_application_write() -> None:
-    """For bulk loads that write domain rows without events (scale data, fixtures): mark the
-    transaction as the application's so PostgreSQL's capture triggers do not report it."""
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pmc.app_write', '1', true)")
+def declare_application_write(
+    reason: str = "bulk write without one event per row", *, actor: Actor | None = None,
+    cluster_id: int | None = None, context: dict[str, Any] | None = None,
+) -> HistoryEvent:
+    """For bulk loads that write domain rows without an event per row (scale data, fixtures).
+
+    Records one `bulk_write` event (programme-wide unless `cluster_id`), which is what makes
+    the transaction the application's for the capture triggers: no transaction escapes them
+    without leaving an event in a chain. Call it inside the loader's atomic(); it may come
+    before or after the rows.
+    """
+    return record_event(
+        actor=actor or Actor.system(Source.COMMAND), action="bulk_write", object_type="application",
+        object_repr=reason[:300], reason=reason, cluster_id=cluster_id, context=context,
+    )
