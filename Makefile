@@ -76,3 +76,5 @@ clean:
 bench-api: install-dev ; $(PY) -m bench.api  # 200 projects x 25 milestones on PostgreSQL (BENCH_DATABASE_URL), table in docs/benchmarks.md
 bench-notifications: install-dev ; $(PY) -m bench.notifications  # reminder sweep at 100k/1M milestones, 10k fan-out, SMTP rate (PostgreSQL pmc_bench_notif, Redis DB 14); figures in docs/benchmarks.md
 bench-history: install-dev ; $(PY) -m bench.history  # 200k and 1M events over 50 plans on PostgreSQL (pmc_bench_history); figures in docs/benchmarks.md
+.PHONY: bench-web
+bench-web: install-dev ; $(PY) -m bench.web  # plan page vs GET /plans/{id}/dashboard/ on the bench-api data (PostgreSQL pmc_bench); figures in docs/benchmarks.md
