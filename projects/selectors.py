@@ -13,12 +13,27 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from plans.access import access_for
-from plans.models import Forum, HistoryEvent, Phase, Plan, StrategicLine
+from plans.consensus import POSITION_VALUES, quorum_needed
+from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, StrategicLine
 from projects.models import (
     Expenditure,
     FundingLine,
@@ -300,3 +315,132 @@ def plan_dashboard(plan_row: dict[str, Any], *, now: dt.datetime | None = None) 
         "as_of": None,
         "generated_at": now,
     }
+
+
+# --- Plan page (web) ----------------------------------------------------------------------
+# The page people use: the dashboard above plus the lists a coordinator works from. Each
+# addition is one query (two for indicators and agreements) whatever the number of projects
+# or milestones: lists of milestones are capped (the counts stay exact), sums are aggregates.
+
+PLAN_PAGE_MILESTONE_LIMIT = 25
+PLAN_PAGE_MILESTONE_FIELDS = (
+    "id", "title", "due_date", "baseline_due_date", "status", "version", "project_id", "project__code",
+    "project__title", "responsible__name",
+)
+TREND_POINTS = 12
+FUNDING_SOURCES: tuple[str, ...] = tuple(FundingLine.Source.values)
+
+
+def plan_page(plan_row: dict[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the plan page shows: `plan_dashboard` plus milestones to act on, money per
+    funding source, indicators with their trend and the open agreements with their tally."""
+    page = plan_dashboard(plan_row, now=now)
+    on = timezone.localdate(page["generated_at"])
+    plan_id = plan_row["id"]
+    page["today"] = on
+    page["active_phase"] = next((p for p in page["phases"] if p["status"] == Phase.Status.ACTIVE), None)
+    page["lines"] = _projects_by_line(page["strategic_lines"], page["projects"])
+    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    page["milestones_overdue"] = _open_milestones(plan_id, Q(due_date__lt=on), on)
+    page["milestones_due_soon"] = _open_milestones(plan_id, Q(due_date__gte=on, due_date__lte=soon), on)
+    page["money"] = plan_money(plan_id)
+    page["indicators"] = plan_indicators(plan_id)
+    page["open_agreements"] = open_agreements(plan_id, cluster_id=plan_row["cluster"])
+    return page
+
+
+def _projects_by_line(lines: list[dict[str, Any]], projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Strategic lines in order, each with its projects; projects without a line come last."""
+    by_line: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for project in projects:
+        by_line[project["strategic_line"]].append(project)
+    grouped = [{**line, "projects": by_line.get(line["id"], [])} for line in lines]
+    if by_line.get(None):
+        grouped.append({"id": None, "code": "", "title": "", "projects": by_line[None]})
+    return grouped
+
+
+def _open_milestones(plan_id: int, window: Q, on: dt.date) -> list[dict[str, Any]]:
+    rows = list(
+        Milestone.objects.filter(window, plan_id=plan_id, status__in=OPEN)
+        .values(*PLAN_PAGE_MILESTONE_FIELDS).order_by("due_date", "id")[:PLAN_PAGE_MILESTONE_LIMIT]
+    )
+    for row in rows:
+        row["project_code"] = row.pop("project__code")
+        row["project_title"] = row.pop("project__title")
+        row["responsible_name"] = row.pop("responsible__name")
+        row["days_late"] = max(0, (on - row["due_date"]).days)
+        row["days_left"] = max(0, (row["due_date"] - on).days)
+        row["rescheduled"] = row["due_date"] != row["baseline_due_date"]
+    return rows
+
+
+def plan_money(plan_id: int) -> list[dict[str, Any]]:
+    """Per currency, each funding source (all four, zero when absent) budgeted, executed and
+    pending, and the currency's total. Amounts in different currencies never mix."""
+    sums = (
+        FundingLine.objects.filter(project__plan_id=plan_id).values("currency", "source")
+        .annotate(budget=Sum("budget"), executed=Sum("executed")).order_by("currency", "source")
+    )
+    zero = Decimal("0.00")
+    by_currency: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in sums:
+        sources = by_currency.setdefault(row["currency"], {})
+        sources[row["source"]] = {"budget": row["budget"] or zero, "executed": row["executed"] or zero}
+    money = []
+    for currency in sorted(by_currency):
+        sources = []
+        for source in FUNDING_SOURCES:
+            found = by_currency[currency].get(source, {"budget": zero, "executed": zero})
+            sources.append({"source": source, "label": FundingLine.Source(source).label, **found,
+                            "pending": found["budget"] - found["executed"]})
+        total = {key: sum((s[key] for s in sources), zero) for key in ("budget", "executed", "pending")}
+        money.append({"currency": currency, "sources": sources, "total": total})
+    return money
+
+
+def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
+    """The plan's indicators, each with its last measurements (oldest first) and the latest one."""
+    indicators = list(
+        Indicator.objects.filter(plan_id=plan_id).values(*INDICATOR_FIELDS, "project__code").order_by("name", "id")
+    )
+    recent = (
+        Measurement.objects.filter(indicator__plan_id=plan_id)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("indicator_id")],
+                              order_by=[F("measured_on").desc(), F("id").desc()]))
+        .filter(rank__lte=TREND_POINTS).values("indicator_id", "measured_on", "value")
+        .order_by("indicator_id", "measured_on", "id")
+    )
+    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for point in recent:
+        series[point.pop("indicator_id")].append(point)
+    for row in indicators:
+        row["project_code"] = row.pop("project__code")
+        row["measurements"] = series.get(row["id"], [])
+        row["latest"] = row["measurements"][-1] if row["measurements"] else None
+    return indicators
+
+
+def open_agreements(plan_id: int, *, cluster_id: int) -> list[dict[str, Any]]:
+    """Open agreements with the positions taken so far and, under the consent rule, the quorum
+    (the same counts `agreement_close` decides on; the decision itself stays the service's)."""
+    full_member = Q(positions__organization__is_active=True,
+                    positions__organization__membership=Organization.Membership.FULL)
+    counts = {value: Count("positions", filter=Q(positions__position=value)) for value in POSITION_VALUES}
+    rows = list(
+        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN)
+        .values("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
+        .annotate(**counts, member_positions=Count("positions", filter=full_member)).order_by("id")
+    )
+    if not rows:
+        return rows
+    members = Organization.objects.filter(
+        cluster_id=cluster_id, is_active=True, membership=Organization.Membership.FULL
+    ).count()
+    for row in rows:
+        row["forum_title"] = row.pop("forum__title")
+        row["tally"] = {value: row.pop(value) for value in POSITION_VALUES}
+        row["members"] = members
+        row["quorum"] = quorum_needed(members, row["quorum_percent"])
+        row["quorum_reached"] = row["member_positions"] >= row["quorum"]
+    return rows
