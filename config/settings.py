@@ -260,6 +260,30 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- Web pages (plans/web, projects/web, notifications/web) -------------------------------
+INSTALLED_APPS += ["django_htmx", "drf_spectacular_sidecar"]  # htmx script; Swagger UI/Redoc files
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
+                  "django_htmx.middleware.HtmxMiddleware")
+LOGIN_URL = "plans:login"
+LOGIN_REDIRECT_URL = "plans:home"
+LOGOUT_REDIRECT_URL = "plans:login"
+# Session and CSRF cookies: not readable by scripts, not sent on cross-site posts; Secure in
+# production (see Security above and the deploy checklist).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Static files outside production are served by whitenoise straight from the apps' static
+# folders (no collectstatic, DEBUG stays off); production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
+# API docs from drf-spectacular-sidecar's bundled files: nothing is fetched from another host.
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+})
+
 # --- Demo -------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="pmc-demo-2012")
 

@@ -125,3 +125,42 @@ def roles_by_cluster(*, user: Any) -> list[dict[str, Any]]:
         )
         entry["roles"].append(row.role)
     return list(grouped.values())
+
+
+# --- Front door (web pages) -------------------------------------------------------------
+
+
+def username_for_login(identifier: str) -> str | None:
+    """The username of the one active account with this email (login by email), else None."""
+    if "@" not in identifier:
+        return None
+    matches = list(
+        get_user_model()._default_manager.filter(email__iexact=identifier.strip(), is_active=True)
+        .values_list("username", flat=True)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def home_clusters(*, user: Any) -> list[dict[str, Any]]:
+    """The clusters a user holds a role in, each with the user's roles and its plans (newest
+    edition first), for the home page. Three queries whatever the number of clusters."""
+    access = access_for(user)
+    plans = Prefetch("plans", queryset=Plan.objects.order_by("-edition", "-id"), to_attr="plans_newest_first")
+    clusters = Cluster.objects.filter(access.scope_q("")).prefetch_related(plans).order_by("name", "id")
+    return [
+        {
+            "cluster": cluster,
+            "roles": sorted(access.roles_in(cluster.pk)),
+            "plans": cluster.plans_newest_first,  # type: ignore[attr-defined]
+            "current_plan": current_plan(cluster.plans_newest_first),  # type: ignore[attr-defined]
+        }
+        for cluster in clusters
+    ]
+
+
+def current_plan(plans_newest_first: list[Plan]) -> Plan | None:
+    """The plan a cluster works on now: the newest open edition, else the newest one."""
+    for plan in plans_newest_first:
+        if plan.status in Plan.OPEN_STATUSES:
+            return plan
+    return plans_newest_first[0] if plans_newest_first else None

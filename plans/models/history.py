@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 class Source(models.TextChoices):
     API = "api", _("API")
     ADMIN = "admin", _("admin")
+    WEB = "web", _("web page")
+    EMAIL = "email", _("email link")
     TASK = "task", _("task")
     COMMAND = "command", _("command")
     DATABASE = "database", _("database (outside the application)")

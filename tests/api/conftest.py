@@ -121,6 +121,11 @@ def build_side(slug: str) -> Side:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """Both clusters and one user per role (the web page matrix builds the same world)."""
     own, other = build_side("own"), build_side("other")
     admin = UserFactory.create(username="admin", is_superuser=True, is_staff=True)
     coordinator = UserFactory.create(username="coordinator")

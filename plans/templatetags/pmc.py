@@ -1,0 +1,86 @@
+"""Template helpers of the pages: `{% load pmc %}`.
+
+- `{{ amount|money:"ARS" }}` -> "$ 1.234.567,50" (es) / "ARS 1,234,567.50" (en): amounts
+  always carry their currency, grouped and with two decimals in the active language.
+- `{{ milestone.due_date|days_late }}` -> days past due (0 when not late); an optional
+  argument is the reference date (default: today in the site's time zone).
+- `{{ value|status_badge:"milestone" }}` -> `<span class="badge status-<value>">label</span>`
+  with the label of that kind's status choices (kinds register in plans/web/statuses.py).
+- `{% progress_bar value label %}` -> a native `<progress>` with its % as visible text.
+- `{% may_write cluster_id as can_write %}` -> whether the user may see write controls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from plans.web.base import may
+from plans.web.statuses import status_label
+
+register = template.Library()
+
+# How each language writes a currency before the amount (Argentine usage in Spanish).
+CURRENCY_SIGNS: dict[str, dict[str, str]] = {
+    "es": {"ARS": "$", "USD": "US$"},
+    "en": {"ARS": "ARS", "USD": "USD"},
+}
+NBSP = "\u00a0"
+
+
+@register.filter
+def money(amount: Any, currency: str = "ARS") -> str:
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    language = (translation.get_language() or "es").split("-")[0]
+    code = str(currency or "").upper()
+    sign = CURRENCY_SIGNS.get(language, {}).get(code, code)
+    text = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{sign}{NBSP}{text}" if sign else text
+
+
+@register.filter
+def days_late(due: dt.date | None, on: dt.date | None = None) -> int:
+    if not due:
+        return 0
+    if isinstance(due, dt.datetime):
+        due = timezone.localdate(due)
+    reference = on or timezone.localdate()
+    return max(0, (reference - due).days)
+
+
+@register.filter
+def status_badge(value: str | None, kind: str = "") -> SafeString:
+    if not value:
+        return format_html("")
+    return format_html('<span class="badge status-{}">{}</span>', value, status_label(str(value), kind))
+
+
+@register.inclusion_tag("pmc/progress.html")
+def progress_bar(value: Any, label: str = "") -> dict[str, Any]:
+    try:
+        number = max(Decimal(0), min(Decimal(100), Decimal(str(value or 0))))
+    except InvalidOperation:
+        number = Decimal(0)
+    return {"value": number, "whole": int(number.to_integral_value()), "label": label}
+
+
+@register.simple_tag(takes_context=True)
+def may_write(context: template.Context, cluster_id: int | None, *roles: str) -> bool:
+    """`{% may_write plan.cluster_id as can_write %}`; pass roles to widen (e.g. "stakeholder")."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    return may(user, cluster_id, roles) if roles else may(user, cluster_id)

@@ -1,0 +1,34 @@
+"""`/home/`: where a person lands after logging in, by role.
+
+- programme administrators and auditors of every cluster: the portfolio (projects:portfolio);
+- a coordinator of one cluster: that cluster's current plan (projects:plan); of several
+  clusters: this page, to choose;
+- anyone else (stakeholders, auditors of some clusters): this page, saying which clusters and
+  plans they can see, with links; someone with no role yet is told whom to ask.
+
+Routes of the other apps are reached by URL name (plans imports neither of them).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from plans import selectors
+from plans.access import READ_ROLES, access_for
+from plans.models import Role
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    if access.cluster_ids(READ_ROLES) is None:  # admin or auditor of every cluster
+        return redirect("projects:portfolio")
+    entries = selectors.home_clusters(user=request.user)
+    coordinated = [entry for entry in entries if Role.COORDINATOR in entry["roles"]]
+    if len(entries) == 1 and len(coordinated) == 1 and coordinated[0]["current_plan"] is not None:
+        return redirect("projects:plan", plan_id=coordinated[0]["current_plan"].pk)
+    return render(request, "plans/home.html", {"entries": entries})
