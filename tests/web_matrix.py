@@ -23,9 +23,12 @@ Every page adds its rows here. Bodies of POSTs are built from the side (cluster)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils import timezone
 
 from tests.api.conftest import Side, World
 
@@ -95,6 +98,25 @@ TABLE: dict[tuple[str, str], Case] = {
         notes="every cluster at a glance: admins and all-cluster auditors; others -> home",
     ),
     ("projects:plan", "GET"): read("plan", "plan_id"),
+    # --- milestone actions from the pages (projects/web/milestone_actions.py): a form page and its POST
+    ("projects:milestone-start", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-start", "POST"): write(
+        "milestone", "milestone_id", lambda s, w: {"version": s["milestone"].version}
+    ),
+    ("projects:milestone-complete", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-complete", "POST"): write("milestone", "milestone_id", lambda s, w: {
+        "version": s["milestone"].version, "completed_on": timezone.localdate().isoformat(), "note": "Hecho",
+    }),
+    ("projects:milestone-reschedule", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-reschedule", "POST"): write("milestone", "milestone_id", lambda s, w: {
+        "version": s["milestone"].version, "reason": "Lluvias",
+        "due_date": (s["milestone"].due_date + dt.timedelta(days=7)).isoformat(),
+    }),
+    ("projects:milestone-update", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-update", "POST"): write(
+        "milestone", "milestone_id", lambda s, w: {"note": "Avance"},
+        notes="coordinators only on the pages for now; the API also lets a responsible stakeholder post",
+    ),
 }
 
 

@@ -88,12 +88,16 @@ def _value(field: Any, value: Any) -> Any:
 
 
 def readable_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Who, when and what; a creation is named, not listed field by field, and links to other
+    rows (stored as ids) are left out of the changes shown: the full record is in the audit."""
     model = _model(event["object_type"])
     changes = []
     items = event["changes"].items() if isinstance(event["changes"], dict) else []
-    for name, pair in items:
+    for name, pair in items if event["action"] != "create" else []:
         old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
         field = _field(model, name)
+        if field is not None and field.is_relation:
+            continue
         label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
         changes.append({"label": label, "old": _value(field, old), "new": _value(field, new)})
     return {

@@ -113,3 +113,20 @@ def test_query_count_is_flat_in_the_number_of_projects_and_milestones(plan_world
     large = _queries(plan_world)
 
     assert small == large, f"{small} queries with 3 projects, {large} with 15"
+
+
+def test_a_creation_is_named_not_listed_and_links_to_other_rows_are_left_out() -> None:
+    from projects.web.plan import readable_event
+
+    base = {"id": 1, "occurred_at": None, "actor": None, "actor_label": "", "source": "command",
+            "object_type": "projects.milestone", "object_id": 5, "object_repr": "Hito", "reason": ""}
+    created = readable_event({**base, "action": "create", "changes": {"title": [None, "Hito"], "project": [None, 2]}})
+    changed = readable_event({**base, "action": "transition", "changes": {
+        "status": ["pending", "in_progress"], "responsible": [3, 4], "weight": [1, 2]}})
+
+    assert created["changes_shown"] == [] and created["verb"] == "created"
+    assert created["type_label"] == "milestone" and created["source_label"] == "command"
+    assert changed["changes_shown"] == [
+        {"label": "status", "old": "pending", "new": "in progress"},  # the choice's label, not its value
+        {"label": "weight", "old": 1, "new": 2},
+    ]

@@ -33,7 +33,8 @@ class PlanWorld:
     users: dict[str, Any] = field(default_factory=dict)
 
     def client(self, who: str | None) -> Client:
-        client = Client()
+        """A browser of `who` (None: anonymous) reading English, the language tests assert."""
+        client = Client(headers={"accept-language": "en"})
         if who is not None:
             forget_access(self.users[who])
             client.force_login(self.users[who])
