@@ -385,15 +385,15 @@ def plan_money(plan_id: int) -> list[dict[str, Any]]:
     zero = Decimal("0.00")
     by_currency: dict[str, dict[str, dict[str, Any]]] = {}
     for row in sums:
-        sources = by_currency.setdefault(row["currency"], {})
-        sources[row["source"]] = {"budget": row["budget"] or zero, "executed": row["executed"] or zero}
+        found = by_currency.setdefault(row["currency"], {})
+        found[row["source"]] = {"budget": row["budget"] or zero, "executed": row["executed"] or zero}
     money = []
     for currency in sorted(by_currency):
-        sources = []
+        sources: list[dict[str, Any]] = []
         for source in FUNDING_SOURCES:
-            found = by_currency[currency].get(source, {"budget": zero, "executed": zero})
-            sources.append({"source": source, "label": FundingLine.Source(source).label, **found,
-                            "pending": found["budget"] - found["executed"]})
+            amounts = by_currency[currency].get(source, {"budget": zero, "executed": zero})
+            sources.append({"source": source, "label": FundingLine.Source(source).label, **amounts,
+                            "pending": amounts["budget"] - amounts["executed"]})
         total = {key: sum((s[key] for s in sources), zero) for key in ("budget", "executed", "pending")}
         money.append({"currency": currency, "sources": sources, "total": total})
     return money

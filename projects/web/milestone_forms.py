@@ -6,7 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}  # the browser's date picker, ISO value
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker; its value is ISO whatever the page's language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ActionForm(forms.Form):
@@ -22,7 +25,7 @@ class StartForm(ActionForm):
 
 
 class CompleteForm(ActionForm):
-    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(**DATE_WIDGET))
+    completed_on = forms.DateField(label=_("Completed on"), widget=date_input())
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_url = forms.URLField(
         label=_("Evidence (link)"), required=False, max_length=500, assume_scheme="https",
@@ -31,7 +34,7 @@ class CompleteForm(ActionForm):
 
 
 class RescheduleForm(ActionForm):
-    due_date = forms.DateField(label=_("New due date"), widget=forms.DateInput(**DATE_WIDGET))
+    due_date = forms.DateField(label=_("New due date"), widget=date_input())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -39,6 +42,6 @@ class UpdatePostForm(forms.Form):
     """A progress note adds a row and changes none, so it needs no version."""
 
     note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 4}))
-    posted_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(**DATE_WIDGET),
+    posted_on = forms.DateField(label=_("Date"), required=False, widget=date_input(),
                                 help_text=_("Leave empty for today."))
     next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

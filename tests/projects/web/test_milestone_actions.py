@@ -28,15 +28,15 @@ def action_url(name: str, milestone: Milestone) -> str:
 
 
 def body(name: str, milestone: Milestone, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
+    bodies: dict[str, dict[str, Any]] = {
         "start": {"version": milestone.version},
         "complete": {"version": milestone.version, "completed_on": TODAY().isoformat(), "note": "Listo",
                      "evidence_url": "https://example.org/acta.pdf"},
         "reschedule": {"version": milestone.version, "due_date": (TODAY() + dt.timedelta(days=40)).isoformat(),
                        "reason": "Demora del proveedor"},
         "update": {"note": "Llegaron los equipos"},
-    }[name]
-    return {**data, **extra}
+    }
+    return {**bodies[name], **extra}
 
 
 ACTIONS = ["start", "complete", "reschedule", "update"]
