@@ -72,6 +72,9 @@ def main() -> None:
 
     api.ensure_database()
     api.setup_django()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # production storage reads the manifest
     plan_id, token = api.build()
     name, key = session_cookie()
     cookie = f"{name}={key}"

@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from plans.access import access_for
-from plans.consensus import POSITION_VALUES, quorum_needed
-from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, StrategicLine
+from plans.consensus import count_positions, quorum_needed
+from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, Position, StrategicLine
 from projects.models import (
     Expenditure,
     FundingLine,
@@ -318,11 +318,13 @@ def plan_dashboard(plan_row: dict[str, Any], *, now: dt.datetime | None = None) 
 
 
 # --- Plan page (web) ----------------------------------------------------------------------
-# The page people use: the dashboard above plus the lists a coordinator works from. Each
-# addition is one query (two for indicators and agreements) whatever the number of projects
-# or milestones: lists of milestones are capped (the counts stay exact), sums are aggregates.
+# The page people use: the dashboard above plus the lists a coordinator works from, in at
+# most seven more queries whatever the number of projects or milestones (milestones to act on;
+# money; indicators and their measurements; open agreements, their positions and the members),
+# the later ones of a part only when the first found rows: lists of milestones are capped (the
+# counts stay exact), sums are aggregates, and nothing is asked twice.
 
-PLAN_PAGE_MILESTONE_LIMIT = 25
+PLAN_PAGE_MILESTONE_LIMIT = 10  # each row carries its action forms: the page stays light
 PLAN_PAGE_MILESTONE_FIELDS = (
     "id", "title", "due_date", "baseline_due_date", "status", "version", "project_id", "project__code",
     "project__title", "responsible__name",
@@ -340,9 +342,7 @@ def plan_page(plan_row: dict[str, Any], *, now: dt.datetime | None = None) -> di
     page["today"] = on
     page["active_phase"] = next((p for p in page["phases"] if p["status"] == Phase.Status.ACTIVE), None)
     page["lines"] = _projects_by_line(page["strategic_lines"], page["projects"])
-    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
-    page["milestones_overdue"] = _open_milestones(plan_id, Q(due_date__lt=on), on)
-    page["milestones_due_soon"] = _open_milestones(plan_id, Q(due_date__gte=on, due_date__lte=soon), on)
+    page["milestones_overdue"], page["milestones_due_soon"] = _milestones_to_act_on(plan_id, on)
     page["money"] = plan_money(plan_id)
     page["indicators"] = plan_indicators(plan_id)
     page["open_agreements"] = open_agreements(plan_id, cluster_id=plan_row["cluster"])
@@ -360,11 +360,18 @@ def _projects_by_line(lines: list[dict[str, Any]], projects: list[dict[str, Any]
     return grouped
 
 
-def _open_milestones(plan_id: int, window: Q, on: dt.date) -> list[dict[str, Any]]:
+def _milestones_to_act_on(plan_id: int, on: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The first open milestones overdue and due within 14 days, earliest first, in one query
+    (rows numbered within each of the two windows, each cut at the page's limit)."""
+    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    late = Case(When(due_date__lt=on, then=Value(1)), default=Value(0), output_field=IntegerField())
     rows = list(
-        Milestone.objects.filter(window, plan_id=plan_id, status__in=OPEN)
-        .values(*PLAN_PAGE_MILESTONE_FIELDS).order_by("due_date", "id")[:PLAN_PAGE_MILESTONE_LIMIT]
+        Milestone.objects.filter(plan_id=plan_id, status__in=OPEN, due_date__lte=soon)
+        .annotate(late=late, rank=Window(RowNumber(), partition_by=[late], order_by=[F("due_date"), F("id")]))
+        .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT)
+        .values(*PLAN_PAGE_MILESTONE_FIELDS, "late").order_by("due_date", "id")
     )
+    overdue, due_soon = [], []
     for row in rows:
         row["project_code"] = row.pop("project__code")
         row["project_title"] = row.pop("project__title")
@@ -372,7 +379,8 @@ def _open_milestones(plan_id: int, window: Q, on: dt.date) -> list[dict[str, Any
         row["days_late"] = max(0, (on - row["due_date"]).days)
         row["days_left"] = max(0, (row["due_date"] - on).days)
         row["rescheduled"] = row["due_date"] != row["baseline_due_date"]
-    return rows
+        (overdue if row.pop("late") else due_soon).append(row)
+    return overdue, due_soon
 
 
 def plan_money(plan_id: int) -> list[dict[str, Any]]:
@@ -404,6 +412,8 @@ def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
     indicators = list(
         Indicator.objects.filter(plan_id=plan_id).values(*INDICATOR_FIELDS, "project__code").order_by("name", "id")
     )
+    if not indicators:
+        return indicators
     recent = (
         Measurement.objects.filter(indicator__plan_id=plan_id)
         .annotate(rank=Window(RowNumber(), partition_by=[F("indicator_id")],
@@ -423,23 +433,29 @@ def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
 
 def open_agreements(plan_id: int, *, cluster_id: int) -> list[dict[str, Any]]:
     """Open agreements with the positions taken so far and, under the consent rule, the quorum
-    (the same counts `agreement_close` decides on; the decision itself stays the service's)."""
-    full_member = Q(positions__organization__is_active=True,
-                    positions__organization__membership=Organization.Membership.FULL)
-    counts = {value: Count("positions", filter=Q(positions__position=value)) for value in POSITION_VALUES}
+    (the same counts `agreement_close` decides on; the decision itself stays the service's).
+    Plain queries counted here: cheaper to build than one annotated GROUP BY."""
     rows = list(
         Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN)
         .values("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
-        .annotate(**counts, member_positions=Count("positions", filter=full_member)).order_by("id")
+        .order_by("id")
     )
     if not rows:
         return rows
+    positions = Position.objects.filter(agreement_id__in=[row["id"] for row in rows]).values_list(
+        "agreement_id", "position", "organization__is_active", "organization__membership"
+    )
     members = Organization.objects.filter(
         cluster_id=cluster_id, is_active=True, membership=Organization.Membership.FULL
     ).count()
+    by_agreement: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    for agreement_id, value, active, membership in positions:
+        by_agreement[agreement_id].append((value, active and membership == Organization.Membership.FULL))
     for row in rows:
+        taken = by_agreement.get(row["id"], [])
         row["forum_title"] = row.pop("forum__title")
-        row["tally"] = {value: row.pop(value) for value in POSITION_VALUES}
+        row["tally"] = count_positions(value for value, _ in taken)
+        row["member_positions"] = sum(1 for _, full in taken if full)
         row["members"] = members
         row["quorum"] = quorum_needed(members, row["quorum_percent"])
         row["quorum_reached"] = row["member_positions"] >= row["quorum"]

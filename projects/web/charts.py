@@ -31,6 +31,7 @@ class Bar:
     y: int
     width: int
     height: int = BAR_HEIGHT
+    text: str = ""  # the amount as the page writes it (set by the page, in its language)
 
     @property
     def text_x(self) -> int:

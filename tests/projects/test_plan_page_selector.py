@@ -62,8 +62,12 @@ def test_the_lists_are_capped_and_the_counts_stay_exact(plan: Plan) -> None:
     project = f.ProjectFactory.create(plan=plan)
     for i in range(selectors.PLAN_PAGE_MILESTONE_LIMIT + 3):
         milestone(plan, -1 - i, project=project)
+    soon = [milestone(plan, 2, project=project), milestone(plan, 1, project=project)]
 
     page = page_of(plan)
+
+    # The due-soon list is cut on its own: many overdue milestones do not push it off the page.
+    assert [m["id"] for m in page["milestones_due_soon"]] == [soon[1].pk, soon[0].pk]
 
     assert len(page["milestones_overdue"]) == selectors.PLAN_PAGE_MILESTONE_LIMIT
     assert page["milestone_counts"]["overdue"] == selectors.PLAN_PAGE_MILESTONE_LIMIT + 3

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from plans.models import Plan, Source
 from plans.services.history import Actor
@@ -116,9 +117,9 @@ def test_query_count_is_flat_in_the_number_of_projects_and_milestones(plan_world
 
 
 def test_a_creation_is_named_not_listed_and_links_to_other_rows_are_left_out() -> None:
-    from projects.web.plan import readable_event
+    from projects.web.plan_display import readable_event
 
-    base = {"id": 1, "occurred_at": None, "actor": None, "actor_label": "", "source": "command",
+    base = {"id": 1, "occurred_at": timezone.now(), "actor": None, "actor_label": "", "source": "command",
             "object_type": "projects.milestone", "object_id": 5, "object_repr": "Hito", "reason": ""}
     created = readable_event({**base, "action": "create", "changes": {"title": [None, "Hito"], "project": [None, 2]}})
     changed = readable_event({**base, "action": "transition", "changes": {
