@@ -371,7 +371,8 @@ def _milestones_to_act_on(plan_id: int, on: dt.date) -> tuple[list[dict[str, Any
         .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT)
         .values(*PLAN_PAGE_MILESTONE_FIELDS, "late").order_by("due_date", "id")
     )
-    overdue, due_soon = [], []
+    overdue: list[dict[str, Any]] = []
+    due_soon: list[dict[str, Any]] = []
     for row in rows:
         row["project_code"] = row.pop("project__code")
         row["project_title"] = row.pop("project__title")
@@ -431,13 +432,15 @@ def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
     return indicators
 
 
+OPEN_AGREEMENT_FIELDS = ("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
+
+
 def open_agreements(plan_id: int, *, cluster_id: int) -> list[dict[str, Any]]:
     """Open agreements with the positions taken so far and, under the consent rule, the quorum
     (the same counts `agreement_close` decides on; the decision itself stays the service's).
     Plain queries counted here: cheaper to build than one annotated GROUP BY."""
     rows = list(
-        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN)
-        .values("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
+        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN).values(*OPEN_AGREEMENT_FIELDS)
         .order_by("id")
     )
     if not rows:
