@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from plans.access import access_for
 from plans.consensus import count_positions, quorum_needed
-from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, Position, StrategicLine
+from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, StrategicLine
 from projects.models import (
     Expenditure,
     FundingLine,
@@ -319,10 +319,9 @@ def plan_dashboard(plan_row: dict[str, Any], *, now: dt.datetime | None = None) 
 
 # --- Plan page (web) ----------------------------------------------------------------------
 # The page people use: the dashboard above plus the lists a coordinator works from, in at
-# most seven more queries whatever the number of projects or milestones (milestones to act on;
-# money; indicators and their measurements; open agreements, their positions and the members),
-# the later ones of a part only when the first found rows: lists of milestones are capped (the
-# counts stay exact), sums are aggregates, and nothing is asked twice.
+# four more queries whatever the number of projects, milestones, measurements or positions
+# (milestones to act on; money; indicators with their measurements; open agreements with their
+# positions): lists are capped (the counts stay exact), sums are aggregates.
 
 PLAN_PAGE_MILESTONE_LIMIT = 10  # each row carries its action forms: the page stays light
 PLAN_PAGE_MILESTONE_FIELDS = (
@@ -409,60 +408,61 @@ def plan_money(plan_id: int) -> list[dict[str, Any]]:
 
 
 def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
-    """The plan's indicators, each with its last measurements (oldest first) and the latest one."""
-    indicators = list(
-        Indicator.objects.filter(plan_id=plan_id).values(*INDICATOR_FIELDS, "project__code").order_by("name", "id")
+    """The plan's indicators, each with its last measurements (oldest first) and the latest one,
+    in one query: indicators left-joined to their measurements, numbered newest first."""
+    newest_first = [F("measurements__measured_on").desc(nulls_last=True), F("measurements__id").desc()]
+    rows = (
+        Indicator.objects.filter(plan_id=plan_id)
+        .values(*INDICATOR_FIELDS, "project__code", "measurements__measured_on", "measurements__value")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("id")], order_by=newest_first))
+        .filter(rank__lte=TREND_POINTS).order_by("name", "id", "measurements__measured_on")
     )
-    if not indicators:
-        return indicators
-    recent = (
-        Measurement.objects.filter(indicator__plan_id=plan_id)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("indicator_id")],
-                              order_by=[F("measured_on").desc(), F("id").desc()]))
-        .filter(rank__lte=TREND_POINTS).values("indicator_id", "measured_on", "value")
-        .order_by("indicator_id", "measured_on", "id")
-    )
-    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for point in recent:
-        series[point.pop("indicator_id")].append(point)
-    for row in indicators:
+    indicators: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        day, value = row.pop("measurements__measured_on"), row.pop("measurements__value")
+        row.pop("rank")
         row["project_code"] = row.pop("project__code")
-        row["measurements"] = series.get(row["id"], [])
-        row["latest"] = row["measurements"][-1] if row["measurements"] else None
-    return indicators
+        indicator = indicators.setdefault(row["id"], {**row, "measurements": []})
+        if day is not None:
+            indicator["measurements"].append({"measured_on": day, "value": value})
+    for indicator in indicators.values():
+        indicator["latest"] = indicator["measurements"][-1] if indicator["measurements"] else None
+    return list(indicators.values())
 
 
 OPEN_AGREEMENT_FIELDS = ("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
+POSITION_COLUMNS = ("positions__position", "positions__organization__is_active", "positions__organization__membership")
 
 
 def open_agreements(plan_id: int, *, cluster_id: int) -> list[dict[str, Any]]:
     """Open agreements with the positions taken so far and, under the consent rule, the quorum
     (the same counts `agreement_close` decides on; the decision itself stays the service's).
-    Plain queries counted here: cheaper to build than one annotated GROUP BY."""
-    rows = list(
-        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN).values(*OPEN_AGREEMENT_FIELDS)
-        .order_by("id")
+    One query: each agreement left-joined to its positions, the cluster's full members counted
+    by a subquery; the counts are made here (pure, plans.consensus)."""
+    members = (
+        Organization.objects.filter(cluster_id=cluster_id, is_active=True, membership=Organization.Membership.FULL)
+        .order_by().values("cluster_id").annotate(n=Count("id")).values("n")[:1]
     )
-    if not rows:
-        return rows
-    positions = Position.objects.filter(agreement_id__in=[row["id"] for row in rows]).values_list(
-        "agreement_id", "position", "organization__is_active", "organization__membership"
+    rows = (
+        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN)
+        .values(*OPEN_AGREEMENT_FIELDS, *POSITION_COLUMNS)
+        .annotate(members=Coalesce(Subquery(members, output_field=IntegerField()), 0)).order_by("id")
     )
-    members = Organization.objects.filter(
-        cluster_id=cluster_id, is_active=True, membership=Organization.Membership.FULL
-    ).count()
-    by_agreement: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-    for agreement_id, value, active, membership in positions:
-        by_agreement[agreement_id].append((value, active and membership == Organization.Membership.FULL))
+    agreements: dict[int, dict[str, Any]] = {}
+    taken: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     for row in rows:
-        taken = by_agreement.get(row["id"], [])
-        row["forum_title"] = row.pop("forum__title")
-        row["tally"] = count_positions(value for value, _ in taken)
-        row["member_positions"] = sum(1 for _, full in taken if full)
-        row["members"] = members
-        row["quorum"] = quorum_needed(members, row["quorum_percent"])
-        row["quorum_reached"] = row["member_positions"] >= row["quorum"]
-    return rows
+        value, active, membership = (row.pop(column) for column in POSITION_COLUMNS)
+        agreements.setdefault(row["id"], row)
+        if value is not None:
+            taken[row["id"]].append((value, bool(active) and membership == Organization.Membership.FULL))
+    for agreement in agreements.values():
+        positions = taken.get(agreement["id"], [])
+        agreement["forum_title"] = agreement.pop("forum__title")
+        agreement["tally"] = count_positions(value for value, _ in positions)
+        agreement["member_positions"] = sum(1 for _, full in positions if full)
+        agreement["quorum"] = quorum_needed(agreement["members"], agreement["quorum_percent"])
+        agreement["quorum_reached"] = agreement["member_positions"] >= agreement["quorum"]
+    return list(agreements.values())
 
 
 # --- Portfolio (web page for programme administrators and all-cluster auditors) ---------------

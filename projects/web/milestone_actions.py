@@ -1,6 +1,7 @@
 """Milestone actions from the pages: start, complete, reschedule, post a progress note.
 
-Each is a GET form page and a POST, also posted inline from the plan page. The POST calls
+Each is a GET form page and a POST; on the plan page, htmx loads the same form into the
+milestone's row (without JavaScript the row's link opens the form page). The POST calls
 the same service as the API (projects/services/milestones.py) with the row version the page
 showed as `expected_version`. A stale form comes back with the person's input kept, the
 milestone's current values and the current version (so a deliberate second submit goes
@@ -109,9 +110,10 @@ def _run(request: HttpRequest, milestone_id: int, action: Action) -> HttpRespons
     require_roles(request.user, milestone.plan.cluster_id, ACTION_ROLES)
     plan_url = reverse("projects:plan", kwargs={"plan_id": milestone.plan_id})
     back = safe_next(request, request.POST.get("next") or request.GET.get("next"), plan_url)
+    ids = f"m{milestone.pk}-{action.name}-%s"  # unique on a plan page with several forms open
     status = 200
     if request.method == "POST":
-        form = action.form_class(request.POST)
+        form = action.form_class(request.POST, auto_id=ids)
         if form.is_valid():
             outcome = run_service(request, form, action.service, milestone_id=milestone.pk,
                                   **action.kwargs(form.cleaned_data))
@@ -121,19 +123,26 @@ def _run(request: HttpRequest, milestone_id: int, action: Action) -> HttpRespons
             status = outcome.status
             if outcome.stale:  # show what is there now, keep the input, accept the next submit
                 milestone = _load(request, milestone_id)
-                form = action.form_class(_with_version(request.POST, milestone.version))
+                form = action.form_class(_with_version(request.POST, milestone.version), auto_id=ids)
                 form.is_valid()
                 form.add_error(None, outcome.message)
     else:
-        form = action.form_class(initial=_initial(action, milestone, back))
+        form = action.form_class(initial=_initial(action, milestone, back), auto_id=ids)
     context = {
         "action": action,
+        "action_url": request.path,
         "form": form,
         "milestone": milestone,
         "cluster": milestone.plan.cluster,
         "back": back,
         "plan_url": plan_url,
     }
+    if request.method != "POST" and getattr(request, "htmx", False):
+        # The plan page asked for the form alone, to open it in the milestone's row.
+        visible = form.visible_fields()
+        if visible:
+            visible[0].field.widget.attrs["autofocus"] = True
+        return render(request, "projects/_milestone_action_form.html", {**context, "inline": True})
     return render(request, "projects/milestone_action.html", context, status=status)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -17,6 +18,7 @@ from plans.access import WRITE_ROLES
 from plans.models import Cluster, Plan
 from plans.web.base import may
 from projects import selectors
+from projects.api.access_cache import prime_access  # moves to plans.access_cache with H1's branch
 
 from .plan_display import present
 
@@ -24,11 +26,12 @@ from .plan_display import present
 @login_required
 @require_safe
 def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
+    prime_access(request)  # the roles, cached across reads as for the API (writes always reload them)
     row = selectors.plan_row_visible(request.user, plan_id)
     if row is None:
         raise Http404
-    context = present(selectors.plan_page(row))
+    can_write = may(request.user, row["cluster"], WRITE_ROLES) and row["status"] in Plan.OPEN_STATUSES
+    context = present(selectors.plan_page(row), here=request.get_full_path(), can_write=can_write,
+                      csrf_token=get_token(request) if can_write else "")
     context["cluster"] = Cluster(pk=row["cluster"], name=row["cluster_name"])  # for the header; no query
-    context["can_write"] = may(request.user, row["cluster"], WRITE_ROLES) and row["status"] in Plan.OPEN_STATUSES
-    context["here"] = request.get_full_path()
     return render(request, "projects/plan.html", context)

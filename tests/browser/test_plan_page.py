@@ -41,10 +41,13 @@ def test_the_coordinator_completes_and_reschedules_overdue_milestones(
     assert page.locator("svg.money-chart").count() == 2  # ARS and USD
 
     row = page.locator(f"#milestone-{first.pk}")
-    row.locator("details.complete-action > summary").click()
-    page.fill(f"#complete-{first.pk}-note", "Informe entregado por el laboratorio")
-    page.fill(f"#complete-{first.pk}-url", "https://example.org/informe.pdf")
-    row.locator("details.complete-action button[type=submit]").click()
+    row.locator("a.complete-action").click()  # htmx opens the form in the row
+    page.locator(f"#inline-{first.pk} form").wait_for()
+    assert page.url.rstrip("/").endswith(f"/plans/{plan.pk}")  # still on the plan page
+    check_page(page, "plan-inline-complete")
+    page.fill(f"#m{first.pk}-complete-note", "Informe entregado por el laboratorio")
+    page.fill(f"#m{first.pk}-complete-evidence_url", "https://example.org/informe.pdf")
+    page.locator(f"#inline-{first.pk} button[type=submit]").click()
     page.wait_for_load_state()
 
     assert page.locator(".alert-success").is_visible()
@@ -55,10 +58,11 @@ def test_the_coordinator_completes_and_reschedules_overdue_milestones(
 
     new_date = timezone.localdate() + dt.timedelta(days=30)
     row = page.locator(f"#milestone-{second.pk}")
-    row.locator("details.reschedule-action > summary").click()
-    page.fill(f"#reschedule-{second.pk}-due", new_date.isoformat())
-    page.fill(f"#reschedule-{second.pk}-reason", "Lluvias: caminos rurales cortados")
-    row.locator("details.reschedule-action button[type=submit]").click()
+    row.locator("a.reschedule-action").click()
+    page.locator(f"#inline-{second.pk} form").wait_for()
+    page.fill(f"#m{second.pk}-reschedule-due_date", new_date.isoformat())
+    page.fill(f"#m{second.pk}-reschedule-reason", "Lluvias: caminos rurales cortados")
+    page.locator(f"#inline-{second.pk} button[type=submit]").click()
     page.wait_for_load_state()
 
     assert page.locator(".alert-success").is_visible()
@@ -75,13 +79,14 @@ def test_the_coordinator_completes_and_reschedules_overdue_milestones(
 def test_a_progress_note_from_its_own_page(
     page_as: Callable[[str], Any], url: Callable[[str], str], check_page: Callable[[Any, str], Any],
 ) -> None:
+    """Without htmx (as with JavaScript off) the row's link opens the form on its own page."""
     plan = plan_of("lacteo-tucuman")
     milestone = overdue_of(plan)[0]
     page = page_as("coordinator")
     page.goto(url(f"/plans/{plan.pk}/"))
 
-    page.locator(f"#milestone-{milestone.pk} a.update-action").click()
-    page.wait_for_load_state()
+    href = page.locator(f"#milestone-{milestone.pk} a.update-action").get_attribute("href")
+    page.goto(url(href))
     check_page(page, "milestone-update-form")
     page.fill("textarea[name=note]", "Se recibieron 12 de las 20 muestras")
     page.locator("form.card button[type=submit]").click()
@@ -120,4 +125,4 @@ def test_the_auditor_reads_the_plan_without_a_write_control(
     check_page(page, "plan-auditor")
     assert page.locator(f"#milestone-{overdue_of(plan)[0].pk}").is_visible()
     assert page.locator("main form").count() == 0
-    assert page.locator("main details.inline-action").count() == 0
+    assert page.locator("main a.complete-action, main a.reschedule-action, main a.update-action").count() == 0

@@ -227,3 +227,23 @@ def test_success_is_announced_on_the_page_it_returns_to(plan_world: PlanWorld) -
 
     assert response.status_code == 200
     assert "Milestone “Equipar el laboratorio” started." in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["complete", "reschedule", "update"])
+def test_htmx_gets_the_form_alone_for_the_plan_pages_row(plan_world: PlanWorld, name: str) -> None:
+    milestone = plan_world.overdue
+    response = plan_world.client("coordinator").get(action_url(name, milestone), {"next": "/plans/1/"},
+                                                    headers={"hx-request": "true"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith("<form")
+    assert f'action="{action_url(name, milestone)}"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert f'id="m{milestone.pk}-{name}-' in html  # ids unique among the rows' forms
+    assert "autofocus" in html
+
+
+def test_htmx_does_not_open_a_form_for_a_reader(plan_world: PlanWorld) -> None:
+    response = plan_world.client("auditor").get(action_url("complete", plan_world.overdue),
+                                                headers={"hx-request": "true"})
+    assert response.status_code == 403
