@@ -96,6 +96,46 @@ def get(port: int, path: str, *, token: str | None = None, cookie: str | None = 
     return elapsed, body
 
 
+def split(plan_id: int, token: str, rounds: int = 30) -> dict[str, dict[str, float]]:
+    """In this process (no HTTP): median wall, CPU and database time and the queries of each URL."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    page = Client()
+    page.force_login(get_user_model().objects.get(username="bench-coordinator"))
+    dashboard = Client(headers={"authorization": f"Token {token}", "accept": "application/json"})
+    urls = {"page": (page, f"/plans/{plan_id}/"), "api": (dashboard, f"/api/v1/plans/{plan_id}/dashboard/")}
+    db = {"queries": 0, "seconds": 0.0}
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            db["queries"] += 1
+            db["seconds"] += time.perf_counter() - start
+
+    samples: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in urls}
+    with connection.execute_wrapper(timed):
+        for client, path in urls.values():  # warm
+            client.get(path, secure=True)
+        for _ in range(rounds):
+            for name, (client, path) in urls.items():
+                db.update(queries=0, seconds=0.0)
+                wall, cpu = time.perf_counter(), time.process_time()
+                client.get(path, secure=True)
+                samples[name].append((time.perf_counter() - wall, time.process_time() - cpu, db["seconds"],
+                                      db["queries"]))
+    return {
+        name: {key: statistics.median(s[i] for s in rows) * (1 if key == "queries" else 1000)
+               for i, key in enumerate(("wall", "cpu", "db", "queries"))}
+        for name, rows in samples.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=8)
@@ -143,6 +183,7 @@ def main() -> None:
     finally:
         api.stop(proc)
 
+    inside = split(plan_id, token)
     load_after = os.getloadavg()[0]
     ratio = targets["page"]["p50"] / targets["api"]["p50"]
     n = args.rounds * args.per_round
@@ -169,14 +210,19 @@ def main() -> None:
         "",
         f"Page / API p50 ratio: **{ratio:.2f}x** ({verdict} the {TARGET_RATIO}x target).",
         "",
+        "Where the time goes, measured in one process without HTTP (medians of 30 requests each):",
+        "",
+        "| URL | wall ms | CPU ms | database ms | queries |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(f"| {targets[name]['label']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['db']:.1f} "
+          f"| {row['queries']:.0f} |" for name, row in inside.items()),
+        "",
         "What the page does beyond the API: the session and its user (two queries, as knox's two), four more "
         "queries (the milestones to act on, 10 per list; money per funding source and currency; indicators with "
         "their last measurements; open agreements with their positions), and the HTML: 200 project rows with "
         "progress bars, 20 milestone rows with their actions, the SVG charts and the readable history "
-        "(projects/web/plan_display.py builds the long lists; the roles are cached across reads as for the "
-        "API). On this loaded machine a query costs several milliseconds of wall time, most of it waiting "
-        "for a CPU, so the 13 queries of the page against the 9 of the API weigh more than the rendering. "
-        "The machine is shared (1-minute load "
+        "(projects/web/plan_display.py builds the long lists in Python; the roles are cached across reads as "
+        "for the API). The machine is shared (1-minute load "
         f"average {load_before:.1f} before the run, {load_after:.1f} after): figures move by tens of percent "
         "between runs; the page and the API are interleaved so both see the same load.",
         "", "Machine:", "", "```", *api.machine(), "```", "",
