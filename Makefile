@@ -24,8 +24,9 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 ## make run: everything on one machine, SQLite + file-system broker + email files in var/mail.
+## `make run PORT=8001` serves on another port (SITE_URL follows unless it is set).
 run: install
-	PMC_ENV=development $(PY) -m config.devserver
+	PMC_ENV=development $(if $(PORT),PORT=$(PORT)) $(PY) -m config.devserver
 
 ## make test: ruff, mypy, bandit, then pytest on SQLite and on PostgreSQL.
 test: install-dev lint typecheck security pytest

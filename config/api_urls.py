@@ -5,11 +5,12 @@ listed before the plans router so their paths are matched first.
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="pmc/redoc.html"), name="redoc"),
     path("", include("plans.audit.urls")),
     path("", include("projects.api.urls")),
     path("", include("notifications.api.urls")),

@@ -11,16 +11,42 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR = BASE_DIR / "var"
 MAX_RESTARTS = int(os.environ.get("DEVSERVER_MAX_RESTARTS", "5"))
+HOST = "127.0.0.1"
+
+
+def site_address(environ: Mapping[str, str], dotenv: Path = BASE_DIR / ".env") -> tuple[str, str | None]:
+    """(bind address, SITE_URL to set) for `make run [PORT=8001]`: when only the port changes,
+    the links in emails and calendar feeds follow it; a SITE_URL given in the environment or
+    in .env always wins (None: leave it alone)."""
+    port = environ.get("PORT", "") or "8000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"PORT must be a TCP port number, not {port!r}")
+    given = environ.get("SITE_URL") or _dotenv_value(dotenv, "SITE_URL")
+    return f"{HOST}:{port}", None if given else f"http://{HOST}:{port}"
+
+
+def _dotenv_value(dotenv: Path, name: str) -> str:
+    if not dotenv.exists():
+        return ""
+    for line in dotenv.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.strip().removeprefix("export ").partition("=")
+        if key.strip() == name:
+            return value.strip().strip("'\"")
+    return ""
 
 
 def main() -> int:
     os.environ.setdefault("PMC_ENV", "development")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    bind, site_url = site_address(os.environ)
+    if site_url:
+        os.environ["SITE_URL"] = site_url  # the web process, the worker and beat all build links with it
     for folder in ("broker/queue", "broker/processed", "mail"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
     python = sys.executable
@@ -30,7 +56,8 @@ def main() -> int:
 
     celery = [python, "-m", "celery", "-A", "config"]
     commands = {
-        "web": [*manage, "runserver", "127.0.0.1:8000", "--noreload"],
+        # Static files (admin, pages, API docs) come from whitenoise, DEBUG stays off.
+        "web": [*manage, "runserver", bind, "--noreload"],
         # prefork, like production: soft time limits and reject_on_worker_lost only work with it.
         "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--pool=prefork"],
         "beat": [*celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule")],
@@ -39,9 +66,9 @@ def main() -> int:
     supervisor.start()
 
     password = os.environ.get("DEMO_PASSWORD", "pmc-demo-2012")
+    base = f"http://{bind}"
     print(
-        "\nPMC Tracker is running at http://127.0.0.1:8000/admin/ "
-        "(API: http://127.0.0.1:8000/api/v1/docs/)\n"
+        f"\nPMC Tracker is running at {base}/ (admin: {base}/admin/, API docs: {base}/api/v1/docs/)\n"
         f"Demo logins (password {password!r}): admin, coordinator, coordinator-fruit, stakeholder, auditor\n"
         f"Email is written to {VAR / 'mail'}\nPress Ctrl-C to stop everything.\n",
         flush=True,

@@ -267,12 +267,13 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") 
 LOGIN_URL = "plans:login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "plans:login"
+FORMAT_MODULE_PATH = ["plans.formats"]  # Spanish numbers as in Argentina: 1.234,50
 # Session and CSRF cookies: not readable by scripts, not sent on cross-site posts; Secure in
 # production (see Security above and the deploy checklist).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_AGE = 12 * 3600  # a working day; a shared computer at a forum does not stay logged in for weeks
 # Static files outside production are served by whitenoise straight from the apps' static
 # folders (no collectstatic, DEBUG stays off); production serves the collected, hashed copies.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
@@ -282,6 +283,8 @@ SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default validator badge is fetched from swagger.io: switched off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 })
 
 # --- Demo -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
   argument is the reference date (default: today in the site's time zone).
 - `{{ value|status_badge:"milestone" }}` -> `<span class="badge status-<value>">label</span>`
   with the label of that kind's status choices (kinds register in plans/web/statuses.py).
+- `{{ role|role_label }}` -> the translated name of a cluster role.
 - `{% progress_bar value label %}` -> a native `<progress>` with its % as visible text.
 - `{% may_write cluster_id as can_write %}` -> whether the user may see write controls.
 """
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -22,6 +23,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from plans.models import Role
 from plans.web.base import may
 from plans.web.statuses import status_label
 
@@ -63,8 +65,17 @@ def days_late(due: dt.date | None, on: dt.date | None = None) -> int:
 @register.filter
 def status_badge(value: str | None, kind: str = "") -> SafeString:
     if not value:
-        return format_html("")
+        return SafeString("")
     return format_html('<span class="badge status-{}">{}</span>', value, status_label(str(value), kind))
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """The translated name of a cluster role ("coordinator" -> "coordinador")."""
+    try:
+        return str(Role(value).label)
+    except ValueError:
+        return value
 
 
 @register.inclusion_tag("pmc/progress.html")
@@ -73,7 +84,8 @@ def progress_bar(value: Any, label: str = "") -> dict[str, Any]:
         number = max(Decimal(0), min(Decimal(100), Decimal(str(value or 0))))
     except InvalidOperation:
         number = Decimal(0)
-    return {"value": number, "whole": int(number.to_integral_value()), "label": label}
+    # Rounded down: 99.6 % of a plan is not "100 %" done.
+    return {"value": number, "whole": int(number.to_integral_value(rounding=ROUND_DOWN)), "label": label}
 
 
 @register.simple_tag(takes_context=True)

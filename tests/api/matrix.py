@@ -75,6 +75,7 @@ TABLE: dict[tuple[str, str], Case] = {
     # --- framework and auth
     ("schema", "GET"): Case("public"),
     ("docs", "GET"): Case("public"),
+    ("redoc", "GET"): Case("public"),
     ("auth-token", "POST"): Case("public", body=lambda s, w: {"username": "coordinator", "password": "pass-1234"}),
     ("auth-logout", "POST"): Case("authenticated", ok=204),
     ("auth-logout-all", "POST"): Case("authenticated", ok=204),

@@ -90,13 +90,32 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+_DEMO_SNAPSHOT: dict[str, Any] = {}
+
+
 @pytest.fixture
 def demo(transactional_db: Any, settings: Any) -> None:
-    """The demo clusters, plans, projects and users, as `make run` loads them."""
+    """The demo clusters, plans, projects and users, as `make run` loads them.
+
+    `load_demo` takes seconds; on SQLite's in-memory test database (the live server shares
+    its connection) the loaded database is copied once with SQLite's backup API and copied
+    back for each later test, which takes milliseconds."""
+    import sqlite3
+
     from django.core.management import call_command
+    from django.db import connection
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    in_memory = connection.vendor == "sqlite" and bool(getattr(connection, "is_in_memory_db", bool)())
+    if in_memory and "db" in _DEMO_SNAPSHOT:
+        connection.ensure_connection()
+        _DEMO_SNAPSHOT["db"].backup(connection.connection)
+        return
     call_command("load_demo", verbosity=0)
+    if in_memory:
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        _DEMO_SNAPSHOT["db"] = snapshot
 
 
 @pytest.fixture
