@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from html import escape  # the standard library's: several times faster than Django's wrapper
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +17,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -60,23 +60,23 @@ def _badges(kind: str, rows: list[dict[str, Any]]) -> None:
 
 
 # The page's longest list (a plan may have hundreds of projects) is built here rather than in a
-# template loop: the same markup, every text escaped, about ten times faster.
+# template loop: the same markup, every value escaped by format_html, several times faster.
+PROJECT_ROW = (
+    '<tr><th scope="row"><span class="code">{}</span> {}</th><td>{}</td><td><span class="progress">'
+    '<progress max="100" value="{}" aria-label="{}"></progress> <span class="progress-text">{} %</span></span>'
+    "</td><td>{} / {}</td><td>{}</td></tr>"
+)
+LATE = '<strong class="late">{}</strong>'
 
 
 def project_rows(projects: list[dict[str, Any]]) -> SafeString:
     label = gettext("Progress of %(code)s")
-    rows = []
-    for p in projects:
-        code, counts = escape(p["code"]), p["milestone_counts"]
-        overdue = f'<strong class="late">{counts["overdue"]}</strong>' if counts["overdue"] else "0"
-        rows.append(
-            f'<tr><th scope="row"><span class="code">{code}</span> {escape(p["title"])}</th><td>{p["badge"]}</td>'
-            f'<td><span class="progress"><progress max="100" value="{p["progress"]:f}" '
-            f'aria-label="{escape(label % {"code": p["code"]})}"></progress> <span class="progress-text">'
-            f'{int(p["progress"].to_integral_value())} %</span></span></td>'
-            f'<td>{counts["completed"]} / {counts["total"]}</td><td>{overdue}</td></tr>'
-        )
-    return mark_safe("\n".join(rows))  # noqa: S308 - built above from escaped texts and numbers
+    return format_html_join("\n", PROJECT_ROW, (
+        (p["code"], p["title"], p["badge"], format(p["progress"], "f"), label % {"code": p["code"]},
+         int(p["progress"].to_integral_value()), p["milestone_counts"]["completed"], p["milestone_counts"]["total"],
+         format_html(LATE, n) if (n := p["milestone_counts"]["overdue"]) else "0")
+        for p in projects
+    ))
 
 
 def _money_texts(block: dict[str, Any]) -> None:
@@ -86,6 +86,22 @@ def _money_texts(block: dict[str, Any]) -> None:
         row["text"] = {key: money(row[key], currency) for key in ("budget", "executed", "pending")}
 
 
+MILESTONE_ROW = (
+    '<tr id="milestone-{}"><th scope="row">{}</th><td><span class="code">{}</span> {}</td><td>{}</td>'
+    "<td>{}</td><td>{}</td><td>{}</td>{}</tr>"
+)
+START_FORM = (
+    '<form method="post" action="{}" class="inline-form"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    '<input type="hidden" name="version" value="{}"><input type="hidden" name="next" value="{}">'
+    '<button type="submit" class="btn btn-small">{}<span class="sr-only">: {}</span></button></form>'
+)
+ACTION_LINK = (
+    '<a class="btn btn-small {}-action" href="{}" hx-get="{}" hx-target="#inline-{}">{}'
+    '<span class="sr-only">: {}</span></a>'
+)
+SLOT = '<div id="inline-{}" class="inline-slot" aria-live="polite"></div>'
+
+
 def milestone_rows(rows: list[dict[str, Any]], *, late: bool, write: dict[str, str] | None) -> SafeString:
     """The rows of a milestones table; `write` (the CSRF token and where to come back) adds
     the actions: start (a button), complete, reschedule and a note (links htmx opens in the row)."""
@@ -93,38 +109,22 @@ def milestone_rows(rows: list[dict[str, Any]], *, late: bool, write: dict[str, s
          "complete": gettext("Complete"), "reschedule": gettext("Reschedule"), "update": gettext("Post a note")}
     out = []
     for m in rows:
-        pk, title = m["id"], escape(m["title"])
-        due = m["due_text"] + (f'<br><span class="muted">{t["baseline"]} {m["baseline_text"]}</span>'
-                               if m["rescheduled"] else "")
-        days = (f'<strong class="late">{m["days_text"]}</strong>' if late
-                else (m["days_text"] if m["days_left"] else t["today"]))
-        cells = [
-            f'<th scope="row">{title}</th>',
-            f'<td><span class="code">{escape(m["project_code"])}</span> {escape(m["project_title"])}</td>',
-            f'<td>{escape(m["responsible_name"] or "—")}</td>', f"<td>{due}</td>", f"<td>{days}</td>",
-            f'<td>{m["badge"]}</td>',
-        ]
+        pk, title = m["id"], m["title"]
+        due = (format_html('{}<br><span class="muted">{} {}</span>', m["due_text"], t["baseline"], m["baseline_text"])
+               if m["rescheduled"] else m["due_text"])
+        days = format_html(LATE, m["days_text"]) if late else (m["days_text"] if m["days_left"] else t["today"])
+        actions: Any = ""
         if write is not None:
-            actions = []
-            if m["status"] == "pending":
-                actions.append(
-                    f'<form method="post" action="{m["urls"]["start"]}" class="inline-form">'
-                    f'<input type="hidden" name="csrfmiddlewaretoken" value="{write["csrf"]}">'
-                    f'<input type="hidden" name="version" value="{m["version"]}">'
-                    f'<input type="hidden" name="next" value="{write["here"]}">'
-                    f'<button type="submit" class="btn btn-small">{t["start"]}<span class="sr-only">: {title}</span>'
-                    "</button></form>"
-                )
-            for name in ("complete", "reschedule", "update"):
-                url = escape(m["urls"][name] + write["back"])
-                actions.append(
-                    f'<a class="btn btn-small {name}-action" href="{url}" hx-get="{url}" hx-target="#inline-{pk}">'
-                    f'{t[name]}<span class="sr-only">: {title}</span></a>'
-                )
-            actions.append(f'<div id="inline-{pk}" class="inline-slot" aria-live="polite"></div>')
-            cells.append(f'<td class="actions">{" ".join(actions)}</td>')
-        out.append(f'<tr id="milestone-{pk}">{"".join(cells)}</tr>')
-    return mark_safe("\n".join(out))  # noqa: S308 - built above from escaped texts, ids and our URLs
+            start = (format_html(START_FORM, m["urls"]["start"], write["csrf"], m["version"], write["here"],
+                                 t["start"], title) if m["status"] == "pending" else "")
+            links = format_html_join(" ", ACTION_LINK, (
+                (name, m["urls"][name] + write["back"], m["urls"][name] + write["back"], pk, t[name], title)
+                for name in ("complete", "reschedule", "update")
+            ))
+            actions = format_html('<td class="actions">{} {} {}</td>', start, links, format_html(SLOT, pk))
+        out.append(format_html(MILESTONE_ROW, pk, title, m["project_code"], m["project_title"],
+                               m["responsible_name"] or "—", due, days, m["badge"], actions))
+    return format_html_join("\n", "{}", ((row,) for row in out))
 
 
 def present(page: dict[str, Any], *, here: str, can_write: bool, csrf_token: str) -> dict[str, Any]:
@@ -138,8 +138,7 @@ def present(page: dict[str, Any], *, here: str, can_write: bool, csrf_token: str
         days = row["days_late"] or row["days_left"]
         row["days_text"] = ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
     _badges("milestone", [*page["milestones_overdue"], *page["milestones_due_soon"]])
-    write = {"csrf": escape(csrf_token), "here": escape(here), "back": "?" + urlencode({"next": here})} \
-        if can_write else None
+    write = {"csrf": csrf_token, "here": here, "back": "?" + urlencode({"next": here})} if can_write else None
     _badges("project", page["projects"])
     for line in page["lines"]:
         line["rows"] = project_rows(line["projects"])
