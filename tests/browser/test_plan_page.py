@@ -114,6 +114,14 @@ def test_coordinator_fruit_sees_the_fine_fruit_plans_overdue_milestones(
     assert page.goto(url(f"/plans/{other.pk}/")).status == 404
 
 
+def test_the_plan_page_with_its_assets_weighs_under_200_kb(
+    page_as: Callable[[str], Any], url: Callable[[str], str], transfer_size: Callable[[Any, str], int],
+) -> None:
+    plan = plan_of("frutas-finas-norpatagonia")  # the demo's biggest plan: 12 projects
+    size = transfer_size(page_as("coordinator-fruit"), url(f"/plans/{plan.pk}/"))
+    assert 0 < size < 200_000, f"{size} bytes"
+
+
 def test_the_auditor_reads_the_plan_without_a_write_control(
     page_as: Callable[[str], Any], url: Callable[[str], str], check_page: Callable[[Any, str], Any],
 ) -> None:
