@@ -23,9 +23,12 @@ Every page adds its rows here. Bodies of POSTs are built from the side (cluster)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils import timezone
 
 from tests.api.conftest import Side, World
 
@@ -213,6 +216,25 @@ TABLE: dict[tuple[str, str], Case] = {
     ("projects:expenditure-create", "POST"): Case(
         "write", ok=302, kwargs=lambda s: {"project_id": s["project"].pk, "line_id": s["funding_line"].pk},
         body=lambda s, w: {"amount": "10.00", "spent_on": "2026-01-15", "description": "Fuel"}),
+    # --- milestone actions from the pages (projects/web/milestone_actions.py): a form page and its POST
+    ("projects:milestone-start", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-start", "POST"): write(
+        "milestone", "milestone_id", lambda s, w: {"version": s["milestone"].version}
+    ),
+    ("projects:milestone-complete", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-complete", "POST"): write("milestone", "milestone_id", lambda s, w: {
+        "version": s["milestone"].version, "completed_on": timezone.localdate().isoformat(), "note": "Hecho",
+    }),
+    ("projects:milestone-reschedule", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-reschedule", "POST"): write("milestone", "milestone_id", lambda s, w: {
+        "version": s["milestone"].version, "reason": "Lluvias",
+        "due_date": (s["milestone"].due_date + dt.timedelta(days=7)).isoformat(),
+    }),
+    ("projects:milestone-update", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-update", "POST"): write(
+        "milestone", "milestone_id", lambda s, w: {"note": "Avance"},
+        notes="coordinators only on the pages for now; the API also lets a responsible stakeholder post",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""The Tucumán dairy cluster of the seed: its figures, members, and a plan in diagnosis.
+"""The Tucumán dairy cluster of the seed: its figures, members, and a plan in diagnosis
+with two early actions (sample projects, see dairy_projects.py).
 
 Facts (figures, counts, the launch forum, its venue and organizer) come from the seed's
 2012 invitation; names of individual producers and firms are invented and marked sample.
@@ -17,6 +18,8 @@ from plans.services import forums as forum_services
 from plans.services import phases as phase_services
 from plans.services import plans as plan_services
 from plans.services.history import Actor
+
+from . import dairy_projects
 
 SLUG = "lacteo-tucuman"
 TZ = ZoneInfo("America/Argentina/Tucuman")
@@ -96,7 +99,7 @@ def build(*, actor: Actor, today: dt.date) -> None:
     members = _members(cluster.pk, actor)
     by_name = {m.name: m for m in members}
     mesa = by_name["Mesa de Lechería Provincial"]
-    cluster_services.stakeholder_create(
+    coordination = cluster_services.stakeholder_create(
         cluster_id=cluster.pk, actor=actor, name="Coordinación Cluster Lácteo (muestra)",
         email="coordinacion.muestra@example.org", organization=mesa, is_sample=True,
     )
@@ -159,3 +162,4 @@ def build(*, actor: Actor, today: dt.date) -> None:
         address="Camino del Perú 1050, Cevil Redondo, Yerba Buena", organizer=ORGANIZER,
         agenda="Actualización de datos del sector, relevamiento de actores, puntos críticos y brechas (FODA).",
     )
+    dairy_projects.build(plan_id=plan.pk, members=members, people=[coordination, person], actor=actor, today=today)

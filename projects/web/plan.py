@@ -1,23 +1,37 @@
-"""PLACEHOLDER for the plan page (`projects:plan`): helper H5 replaces this file with the real
-page built from the dashboard selector. It exists so the front door can link to the plan."""
+"""The plan page (`projects:plan`): a coordinator's day on one screen.
+
+Built from `projects.selectors.plan_page` (the API dashboard's selector plus the lists the
+page acts on) and dressed for the template by `plan_display.present`. Write controls show
+only to whoever may write in the plan's cluster, and only while the plan is open (the
+services refuse writes in a closed plan anyway).
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
-from plans.models import Cluster
-from projects.selectors import plan_dashboard, plan_row_visible
+from plans.access import WRITE_ROLES
+from plans.access_cache import prime_access
+from plans.models import Cluster, Plan
+from plans.web.base import may
+from projects import selectors
+
+from .plan_display import present
 
 
 @login_required
-@require_GET
+@require_safe
 def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = plan_row_visible(request.user, plan_id)
+    prime_access(request)  # the roles, cached across reads as for the API (writes always reload them)
+    row = selectors.plan_row_visible(request.user, plan_id)
     if row is None:
         raise Http404
-    dashboard = plan_dashboard(row)
-    cluster = Cluster(pk=row["cluster"], name=row["cluster_name"])
-    return render(request, "projects/plan_placeholder.html", {"dashboard": dashboard, "plan": row, "cluster": cluster})
+    can_write = may(request.user, row["cluster"], WRITE_ROLES) and row["status"] in Plan.OPEN_STATUSES
+    context = present(selectors.plan_page(row), here=request.get_full_path(), can_write=can_write,
+                      csrf_token=get_token(request) if can_write else "")
+    context["cluster"] = Cluster(pk=row["cluster"], name=row["cluster_name"])  # for the header; no query
+    return render(request, "projects/plan.html", context)

@@ -3,7 +3,7 @@ Ids in paths use the `id` converter (ASCII digits only): `<id:plan_id>`."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from projects.web import funding, milestones, plan, portfolio, projects
+from projects.web import funding, milestone_actions, milestones, plan, portfolio, projects
 
 app_name = "projects"
 
@@ -25,4 +25,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="funding-line-edit"),
     path("projects/<id:project_id>/funding-lines/<id:line_id>/expenditures/new/", funding.expenditure_create,
          name="expenditure-create"),
+    path("milestones/<id:milestone_id>/start/", milestone_actions.milestone_start, name="milestone-start"),
+    path("milestones/<id:milestone_id>/complete/", milestone_actions.milestone_complete, name="milestone-complete"),
+    path("milestones/<id:milestone_id>/reschedule/", milestone_actions.milestone_reschedule,
+         name="milestone-reschedule"),
+    path("milestones/<id:milestone_id>/update/", milestone_actions.milestone_update, name="milestone-update"),
 ]

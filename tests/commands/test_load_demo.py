@@ -116,3 +116,21 @@ def test_demo_logins_have_their_roles(demo: None) -> None:
     assert person.cluster == lacteo and person.email
     assert access_for(users["stakeholder"]).roles_in(lacteo.pk) == {Role.STAKEHOLDER}
 
+
+
+def test_tucuman_plan_has_early_actions_to_work_on(demo: None) -> None:
+    plan = Plan.objects.get(cluster__slug="lacteo-tucuman")
+    assert plan.status == Plan.Status.FORMULATION  # the early actions run during the diagnosis
+    projects = Project.objects.filter(plan=plan)
+    assert set(projects.values_list("status", flat=True)) == {Project.Status.IN_EXECUTION}
+    today = timezone.localdate()
+    milestones = Milestone.objects.filter(plan=plan)
+    assert sum(m.is_overdue_on(today) for m in milestones) >= 3
+    assert milestones.filter(status__in=Milestone.OPEN_STATUSES, due_date__gte=today,
+                             due_date__lte=today + dt.timedelta(days=14)).exists()
+    assert milestones.filter(responsible__email="stakeholder@example.org").exists()
+    currencies = set(FundingLine.objects.filter(project__plan=plan).values_list("currency", flat=True))
+    assert currencies == {"ARS", "USD"}
+    assert plan.indicators.get().measurements.count() >= 2
+    plan.refresh_from_db()
+    assert plan.progress > 0
