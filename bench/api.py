@@ -292,8 +292,9 @@ def main() -> None:
         )
     lines += [
         "",
-        "What the API does beyond its floor: DRF request/response handling, knox token authentication (two "
-        "queries: the token with its user, and knox's scan of the user's tokens for expired ones), the role "
+        "What the API does beyond its floor: DRF request/response handling, knox token authentication (one "
+        "statement: the presented token with its user; expired tokens are purged by beat, see "
+        "plans/api/base/authentication.py), the role "
         "check (roles cached across reads, see plans/access_cache.py), throttling, django-filter, "
         "search and ordering. The rows themselves are the same `.values()` queries rendered by orjson "
         "(plans/api/base/renderers.py), so the gap is a fixed cost per request, not per row. The machine is "
