@@ -116,6 +116,7 @@ def _make_responsible(plan_world: PlanWorld) -> Milestone:
     """The world's stakeholder user becomes the person who answers for the overdue milestone."""
     milestone = plan_world.overdue
     person = milestone.responsible
+    assert person is not None
     person.user = plan_world.users["stakeholder"]
     person.save()
     return milestone
