@@ -232,7 +232,6 @@ def milestone_reschedule(
     return milestone
 
 
-@transaction.atomic
 def may_report_progress(user: Any, milestone: Milestone) -> bool:
     """The ownership half of posting a progress note (the roles are MILESTONE "updates"):
     a stakeholder acting for themselves reports only on a milestone they answer for."""
@@ -242,6 +241,7 @@ def may_report_progress(user: Any, milestone: Milestone) -> bool:
     return responsible_user is not None and responsible_user == getattr(user, "pk", None)
 
 
+@transaction.atomic
 def milestone_update_post(
     *, milestone_id: int, actor: Actor, note: str, posted_on: dt.date | str | None = None
 ) -> MilestoneUpdate:
