@@ -122,6 +122,7 @@ def _make_responsible(plan_world: PlanWorld) -> Milestone:
     return milestone
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: the service brings its own
 def test_the_responsible_stakeholder_posts_a_progress_note_from_the_milestone_page(plan_world: PlanWorld) -> None:
     milestone = _make_responsible(plan_world)
     client = plan_world.client("stakeholder")
