@@ -57,6 +57,27 @@ def member_organizations(*, cluster_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(cluster_id=cluster_id, is_active=True).order_by("name")
 
 
+def own_organizations(*, user: Any, cluster_id: int) -> QuerySet[Organization]:
+    """The active member organizations the user is an active person of in that cluster (the
+    ones a stakeholder may record a position for; the service checks the same)."""
+    return member_organizations(cluster_id=cluster_id).filter(
+        stakeholders__user=user, stakeholders__cluster_id=cluster_id, stakeholders__is_active=True,
+    ).distinct()
+
+
+def forum_attendance(*, forum: Forum) -> consensus.ForumAttendance:
+    """How many of the cluster's active full member organizations attended the forum, against
+    the plan's attendance quorum: the figures a decision by forum consensus is checked on."""
+    full_members = Organization.objects.filter(
+        cluster_id=forum.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL
+    )
+    return consensus.ForumAttendance(
+        members=full_members.count(),
+        members_present=forum.attendance.filter(organization__in=full_members).count(),
+        quorum_percent=forum.plan.forum_quorum_percent,
+    )
+
+
 def adopted_agreements_for_phase(*, phase: Phase) -> QuerySet[Agreement]:
     """Agreements that may close the phase: adopted, of its plan, of no phase or of this one."""
     return Agreement.objects.filter(

@@ -14,3 +14,16 @@ class ProjectsConfig(AppConfig):
         # Labels and colours of the status badges on the pages (plans/templatetags/pmc.py).
         register_statuses("project", Project.Status)
         register_statuses("milestone", Milestone.Status)
+
+        from plans.permissions import CLUSTER
+        from plans.web.nav import NavLink, register
+        from projects.permissions import DASHBOARD, MILESTONE
+
+        # The plan's pages in the plan nav (plans/web/nav.py); the portfolio spans every cluster.
+        register(
+            NavLink("plan", _("Plan"), "projects:plan", DASHBOARD.read, order=10),
+            NavLink("milestones", _("Milestones"), "projects:milestone-list", MILESTONE.read, order=20),
+            NavLink("calendar", _("Calendar"), "projects:milestone-calendar", MILESTONE.read, order=30),
+            NavLink("portfolio", _("Portfolio"), "projects:portfolio", CLUSTER.read, by="site", order=10,
+                    everywhere=True),
+        )

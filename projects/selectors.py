@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from plans.access import access_for
+from plans.access import READ_ROLES, access_for
 from plans.consensus import count_positions, quorum_needed
 from plans.models import Agreement, Forum, HistoryEvent, Organization, Phase, Plan, Stakeholder, StrategicLine
 from projects.models import (
@@ -385,9 +385,10 @@ DASHBOARD_HISTORY_FIELDS = (
 HISTORY_LIMIT = 20
 
 
-def plan_row_visible(user: Any, plan_id: int) -> dict[str, Any] | None:
-    """The plan's dashboard row if the user may see it (None answers 404 without revealing it)."""
-    row = Plan.objects.filter(access_for(user).scope(Plan), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS).first()
+def plan_row_visible(user: Any, plan_id: int, roles: frozenset[str] = READ_ROLES) -> dict[str, Any] | None:
+    """The plan's dashboard row if the user holds one of `roles` in its cluster (None answers 404
+    without revealing it)."""
+    row = Plan.objects.filter(access_for(user).scope(Plan, roles), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS).first()
     if row is not None:
         row["cluster_name"] = row.pop("cluster__name")
     return row

@@ -121,8 +121,9 @@ TABLE: dict[tuple[str, str], Case] = {
         "title": "Acuerdo nuevo", "subject": "other", "rule": "consent", "quorum_percent": "50"}),
     ("plans:agreement-detail", "GET"): read("agreement", "agreement_id"),
     ("plans:position-record", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
-        "organization": s["organization"].pk, "position": "agree"},
-        notes="coordinators record on behalf of an organization (stakeholders: the API)"),
+        "organization": s["organization"].pk, "position": "agree"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="AGREEMENT positions: coordinators for any member; the world's stakeholder is a person of "
+              "`organization`, so records its position (any other: the service's 403)"),
     ("plans:agreement-close", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
         "version": s["agreement"].version}),
     ("plans:phase-list", "GET"): read("plan", "plan_id"),
@@ -230,10 +231,10 @@ TABLE: dict[tuple[str, str], Case] = {
         "version": s["milestone"].version, "reason": "Lluvias",
         "due_date": (s["milestone"].due_date + dt.timedelta(days=7)).isoformat(),
     }),
-    ("projects:milestone-update", "GET"): write("milestone", "milestone_id", ok=200),
+    ("projects:milestone-update", "GET"): write("milestone", "milestone_id", ok=200, writers=COORDINATOR_STAKEHOLDER),
     ("projects:milestone-update", "POST"): write(
-        "milestone", "milestone_id", lambda s, w: {"note": "Avance"},
-        notes="coordinators only on the pages for now; the API also lets a responsible stakeholder post",
+        "milestone", "milestone_id", lambda s, w: {"note": "Avance"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="MILESTONE updates: the world's stakeholder answers for the milestone (others: the service's 403)",
     ),
 }
 

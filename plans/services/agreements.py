@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from plans import consensus
 from plans.access import acts_only_for_self
 from plans.errors import IllegalTransition, PermissionDeniedError, RuleViolation, ValidationFailed
+from plans.forum_selectors import forum_attendance
 from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
 
 from .common import ensure_member, ensure_plan_open, related
@@ -145,14 +146,7 @@ def _forum_outcome(agreement: Agreement, counts: dict[str, int], override_reason
     people = forum.attendance.filter(stakeholder__isnull=False).count()
     if organizations + people == 0:
         raise RuleViolation(_("A decision by forum consensus needs the forum's attendance list."))
-    full_members = Organization.objects.filter(
-        cluster_id=agreement.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL
-    )
-    attendance = consensus.ForumAttendance(
-        members=full_members.count(),
-        members_present=forum.attendance.filter(organization__in=full_members).count(),
-        quorum_percent=agreement.plan.forum_quorum_percent,
-    )
+    attendance = forum_attendance(forum=forum)  # the figures the agreement page shows
     if not attendance.reached and not override_reason:
         raise RuleViolation(
             _("Only %(present)s of the cluster's %(members)s full member organizations attended the forum; a "

@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from plans.models import Role
+from plans.web import nav
 from plans.web.base import may
 from plans.web.statuses import status_label
 
@@ -96,3 +97,17 @@ def may_write(context: template.Context, cluster_id: int | None, *roles: str) ->
     if user is None:
         return False
     return may(user, cluster_id, roles) if roles else may(user, cluster_id)
+
+
+@register.simple_tag(takes_context=True)
+def plan_nav(context: template.Context, plan: Any, current: str = "") -> list[dict[str, Any]]:
+    """`{% plan_nav plan as links %}`: the plan nav's links the user may follow (plans/web/nav.py)."""
+    request = context.get("request")
+    return nav.plan_nav(context.get("user"), plan, current, request.path if request is not None else "")
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context: template.Context) -> list[dict[str, Any]]:
+    """`{% site_nav as links %}`: the header's links (portfolio, notifications) for this user."""
+    request = context.get("request")
+    return nav.site_nav(context.get("user"), request.path if request is not None else "")

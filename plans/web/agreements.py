@@ -7,14 +7,17 @@ plain language on the same page, the person's input kept.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import forum_selectors, selectors
-from plans.access import WRITE_ROLES
+from plans.access import acts_only_for_self
 from plans.models import Agreement, Organization
+from plans.permissions import AGREEMENT
 from plans.services import agreements as services
 from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import AgreementCreateForm, CloseForm, PositionForm
@@ -42,7 +45,7 @@ def agreement_list(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/agreement_list.html", {
         "plan": plan, "cluster": plan.cluster, "forums": forums, "forum_id": forum_id,
         "agreements": forum_selectors.agreements_of_plan(user=request.user, plan_id=plan.pk, forum_id=forum_id),
-        "can_write": may(request.user, plan.cluster_id, WRITE_ROLES),
+        "can_write": may(request.user, plan.cluster_id, AGREEMENT.write_roles("create")),
     })
 
 
@@ -50,18 +53,36 @@ def _detail(
     request: HttpRequest, agreement: Agreement, *, position_form: PositionForm | None = None,
     close_form: CloseForm | None = None, status: int = 200,
 ) -> HttpResponse:
-    can_write = may(request.user, agreement.plan.cluster_id, WRITE_ROLES)
+    cluster_id = agreement.plan.cluster_id
     is_open = agreement.status == Agreement.Status.OPEN
-    if can_write and is_open:
-        position_form = position_form or PositionForm(organizations=forum_selectors.member_organizations(
-            cluster_id=agreement.plan.cluster_id))
-        close_form = close_form or CloseForm(initial={"version": agreement.version})
+    may_position = is_open and may(request.user, cluster_id, AGREEMENT.write_roles("positions"))
+    may_close = is_open and may(request.user, cluster_id, AGREEMENT.write_roles("close"))
+    by_forum = agreement.rule == Agreement.Rule.FORUM_CONSENSUS
+    if may_position and position_form is None:
+        organizations = _position_organizations(request, agreement, offered=True)
+        position_form = PositionForm(organizations=organizations) if organizations.exists() else None
+    if may_close:
+        close_form = close_form or CloseForm(initial={"version": agreement.version}, forum_consensus=by_forum)
+    attendance = None
+    if may_close and by_forum and agreement.forum is not None:
+        attendance = forum_selectors.forum_attendance(forum=agreement.forum)
     return render(request, "plans/agreement_detail.html", {
         "agreement": agreement, "plan": agreement.plan, "cluster": agreement.plan.cluster,
-        "tally": forum_selectors.agreement_tally(agreement=agreement), "can_write": can_write,
-        "is_open": is_open, "position_form": position_form if can_write and is_open else None,
-        "close_form": close_form if can_write and is_open else None,
+        "tally": forum_selectors.agreement_tally(agreement=agreement), "can_write": may_close,
+        "is_open": is_open, "position_form": position_form if may_position else None,
+        "close_form": close_form if may_close else None, "attendance": attendance,
+        "acts_for_own": acts_only_for_self(request.user, cluster_id),
     }, status=status)
+
+
+def _position_organizations(request: HttpRequest, agreement: Agreement, *, offered: bool = False) -> Any:
+    """The organizations the position form accepts. Coordinators record for any member; a
+    stakeholder is offered only their own organization(s), and for any other member the
+    service's refusal (403) answers, as over the API."""
+    cluster_id = agreement.plan.cluster_id
+    if offered and acts_only_for_self(request.user, cluster_id):
+        return forum_selectors.own_organizations(user=request.user, cluster_id=cluster_id)
+    return forum_selectors.member_organizations(cluster_id=cluster_id)
 
 
 @login_required
@@ -74,7 +95,7 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = load_plan(request, plan_id)
-    require_roles(request.user, plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, plan.cluster_id, AGREEMENT.write_roles("create"))
     forums = forum_selectors.forums_of_plan(user=request.user, plan_id=plan.pk)
     phases = forum_selectors.phases_of_plan(user=request.user, plan_id=plan.pk)
     initial = {"forum": _forum_filter(request)}
@@ -98,11 +119,11 @@ def agreement_create(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def position_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    """The coordinator records a member organization's position (a second one replaces the first)."""
+    """A coordinator records a member organization's position, a stakeholder their own
+    organization's (the service checks it); a second one replaces the first."""
     agreement = load_agreement(request, agreement_id)
-    require_roles(request.user, agreement.plan.cluster_id, WRITE_ROLES)
-    form = PositionForm(request.POST, organizations=forum_selectors.member_organizations(
-        cluster_id=agreement.plan.cluster_id))
+    require_roles(request.user, agreement.plan.cluster_id, AGREEMENT.write_roles("positions"))
+    form = PositionForm(request.POST, organizations=_position_organizations(request, agreement))
     if not form.is_valid():
         return _detail(request, agreement, position_form=form)
     organization: Organization = form.cleaned_data["organization"]
@@ -120,11 +141,12 @@ def position_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
 def agreement_close(request: HttpRequest, agreement_id: int) -> HttpResponse:
     """Decide under the agreement's rule; the outcome and its tally are stored."""
     agreement = load_agreement(request, agreement_id)
-    require_roles(request.user, agreement.plan.cluster_id, WRITE_ROLES)
-    form = CloseForm(request.POST)
+    require_roles(request.user, agreement.plan.cluster_id, AGREEMENT.write_roles("close"))
+    form = CloseForm(request.POST, forum_consensus=agreement.rule == Agreement.Rule.FORUM_CONSENSUS)
     if not form.is_valid():
         return _detail(request, agreement, close_form=form, status=400)
-    outcome = run_service(request, form, services.agreement_close, agreement_id=agreement.pk)
+    outcome = run_service(request, form, services.agreement_close, agreement_id=agreement.pk,
+                          **form.service_kwargs())
     if outcome.ok:
         return redirect("plans:agreement-detail", agreement_id=agreement.pk)
     agreement = load_agreement(request, agreement.pk)

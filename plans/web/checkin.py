@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from plans import forum_selectors, selectors
-from plans.access import WRITE_ROLES
 from plans.models import Forum
+from plans.permissions import FORUM
 from plans.services import forums as services
 from plans.web.base import require_roles, run_service
 from plans.web.forms import CheckInForm, SearchForm
@@ -57,7 +57,7 @@ def forum_checkin(request: HttpRequest, forum_id: int) -> HttpResponse:
 @require_POST
 def attendance_add(request: HttpRequest, forum_id: int) -> HttpResponse:
     forum = load_forum(request, forum_id)
-    require_roles(request.user, forum.plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, forum.plan.cluster_id, FORUM.write_roles("attendance"))
     form = CheckInForm(request.POST)
     if not form.is_valid():
         return _checkin_page(request, forum, "", error=str(INVALID_CHECKIN), status=400)
@@ -76,7 +76,7 @@ def attendance_add(request: HttpRequest, forum_id: int) -> HttpResponse:
 def attendance_remove(request: HttpRequest, forum_id: int, attendance_id: int) -> HttpResponse:
     """Undo a check-in (the service refuses once the list is evidence of an adopted agreement)."""
     forum = load_forum(request, forum_id)
-    require_roles(request.user, forum.plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, forum.plan.cluster_id, FORUM.write_roles("attendance_remove"))
     row = selectors.attendance_list(forum=forum).filter(pk=attendance_id).first()
     if row is None:
         raise Http404

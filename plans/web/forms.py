@@ -127,7 +127,21 @@ class PositionForm(forms.Form):
 
 
 class CloseForm(VersionForm):
-    pass
+    """Close under the agreement's rule. A forum-consensus agreement also offers the override
+    of the forum's attendance quorum: a separate, explicit reason the history records."""
+
+    attendance_override_reason = _text(
+        _("Reason to decide although the forum is below its attendance quorum (optional)"), rows=2,
+        max_length=1000,
+    )
+
+    def __init__(self, *args: Any, forum_consensus: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not forum_consensus:
+            del self.fields["attendance_override_reason"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"attendance_override_reason": self.cleaned_data.get("attendance_override_reason", "")}
 
 
 class PhaseStartForm(VersionForm):

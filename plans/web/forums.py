@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import forum_selectors, selectors
-from plans.access import WRITE_ROLES
 from plans.models import Forum, Plan
+from plans.permissions import AGREEMENT, FORUM
 from plans.services import forums as services
 from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import AgendaForm, CancelForm, ForumEditForm, ForumScheduleForm, HoldForm
@@ -47,7 +47,7 @@ def forum_context(request: HttpRequest, forum: Forum, **extra: Any) -> dict[str,
     plan = forum.plan
     return {
         "forum": forum, "plan": plan, "cluster": plan.cluster, "zone": zone_of(plan),
-        "can_write": may(request.user, plan.cluster_id, WRITE_ROLES), **extra,
+        "can_write": may(request.user, plan.cluster_id, FORUM.write_roles("partial_update")), **extra,
     }
 
 
@@ -58,7 +58,7 @@ def forum_list(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/forum_list.html", {
         "plan": plan, "cluster": plan.cluster, "zone": zone_of(plan),
         "forums": forum_selectors.forums_of_plan(user=request.user, plan_id=plan.pk),
-        "can_write": may(request.user, plan.cluster_id, WRITE_ROLES),
+        "can_write": may(request.user, plan.cluster_id, FORUM.write_roles("create")),
     })
 
 
@@ -72,6 +72,7 @@ def forum_detail(request: HttpRequest, forum_id: int) -> HttpResponse:
         organizations=[row.organization for row in attendance if row.organization_id],
         people=[row.stakeholder for row in attendance if row.stakeholder_id],
         agreements=forum_selectors.agreements_of_plan(user=request.user, plan_id=forum.plan_id, forum_id=forum.pk),
+        may_open_agreement=may(request.user, forum.plan.cluster_id, AGREEMENT.write_roles("create")),
     ))
 
 
@@ -79,7 +80,7 @@ def forum_detail(request: HttpRequest, forum_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def forum_schedule(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = load_plan(request, plan_id)
-    require_roles(request.user, plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, plan.cluster_id, FORUM.write_roles("create"))
     status = 200
     with timezone.override(zone_of(plan)):
         form = ForumScheduleForm(request.POST or None, phases=forum_selectors.open_phases_of_plan(plan_id=plan.pk))
@@ -96,13 +97,13 @@ def forum_schedule(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _forum_action(
-    request: HttpRequest, forum_id: int, *, form_class: type[Any], template: str, heading: Any,
+    request: HttpRequest, forum_id: int, *, action: str, form_class: type[Any], template: str, heading: Any,
     initial: Callable[[Forum], dict[str, Any]], service: Callable[..., Any],
     arguments: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     """GET shows the form for the forum; POST calls the service, or re-renders with the refusal."""
     forum = load_forum(request, forum_id)
-    require_roles(request.user, forum.plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, forum.plan.cluster_id, FORUM.write_roles(action))
     status = 200
     current = None
     with timezone.override(zone_of(forum.plan)):
@@ -124,7 +125,7 @@ def _forum_action(
 def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
     """Time and place (a new time is a reschedule)."""
     return _forum_action(
-        request, forum_id, form_class=ForumEditForm, template="plans/forum_edit.html",
+        request, forum_id, action="partial_update", form_class=ForumEditForm, template="plans/forum_edit.html",
         heading=_("Change time or place"), initial=ForumEditForm.initial_for, service=services.forum_update,
         arguments=lambda form: {"values": form.values()},
     )
@@ -134,7 +135,8 @@ def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def forum_agenda(request: HttpRequest, forum_id: int) -> HttpResponse:
     return _forum_action(
-        request, forum_id, form_class=AgendaForm, template="plans/forum_agenda.html", heading=_("Edit agenda"),
+        request, forum_id, action="partial_update", form_class=AgendaForm, template="plans/forum_agenda.html",
+        heading=_("Edit agenda"),
         initial=lambda f: {"agenda": f.agenda, "version": f.version}, service=services.forum_update,
         arguments=lambda form: {"values": {"agenda": form.cleaned_data["agenda"]}},
     )
@@ -144,7 +146,8 @@ def forum_agenda(request: HttpRequest, forum_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def forum_cancel(request: HttpRequest, forum_id: int) -> HttpResponse:
     return _forum_action(
-        request, forum_id, form_class=CancelForm, template="plans/forum_cancel.html", heading=_("Cancel forum"),
+        request, forum_id, action="cancel", form_class=CancelForm, template="plans/forum_cancel.html",
+        heading=_("Cancel forum"),
         initial=lambda f: {"version": f.version}, service=services.forum_cancel,
         arguments=lambda form: {"reason": form.cleaned_data["reason"]},
     )
@@ -155,7 +158,7 @@ def forum_cancel(request: HttpRequest, forum_id: int) -> HttpResponse:
 def forum_hold(request: HttpRequest, forum_id: int) -> HttpResponse:
     """Record the minutes and that the forum took place (one step: the service needs both)."""
     return _forum_action(
-        request, forum_id, form_class=HoldForm, template="plans/forum_hold.html",
+        request, forum_id, action="hold", form_class=HoldForm, template="plans/forum_hold.html",
         heading=_("Record minutes and mark held"), initial=lambda f: {"version": f.version, "minutes": f.minutes},
         service=services.forum_hold, arguments=lambda form: {"minutes": form.cleaned_data["minutes"]},
     )

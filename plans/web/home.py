@@ -17,15 +17,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from plans import selectors
-from plans.access import READ_ROLES, access_for
+from plans.access import access_for
 from plans.models import Role
+from plans.permissions import CLUSTER
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
-    if access.cluster_ids(READ_ROLES) is None:  # admin or auditor of every cluster
+    if access.cluster_ids(CLUSTER.read) is None:  # admin or auditor of every cluster
         return redirect("projects:portfolio")
     entries = selectors.home_clusters(user=request.user)
     coordinated = [entry for entry in entries if Role.COORDINATOR in entry["roles"]]

@@ -16,8 +16,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import forum_selectors, selectors
-from plans.access import WRITE_ROLES
 from plans.models import Phase
+from plans.permissions import PHASE
 from plans.services import phases as services
 from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import PhaseCompleteForm, PhaseSkipForm, PhaseStartForm
@@ -37,16 +37,16 @@ def phase_list(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/phase_list.html", {
         "plan": plan, "cluster": plan.cluster,
         "phases": forum_selectors.phases_of_plan(user=request.user, plan_id=plan.pk),
-        "can_write": may(request.user, plan.cluster_id, WRITE_ROLES),
+        "can_write": may(request.user, plan.cluster_id, PHASE.write_roles("start")),
     })
 
 
 def _phase_action(
-    request: HttpRequest, phase_id: int, template: str, make_form: Callable[[Phase, Any], Any],
+    request: HttpRequest, phase_id: int, action: str, template: str, make_form: Callable[[Phase, Any], Any],
     service: Callable[..., Any], arguments: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     phase = load_phase(request, phase_id)
-    require_roles(request.user, phase.plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, phase.plan.cluster_id, PHASE.write_roles(action))
     form = make_form(phase, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -66,7 +66,7 @@ def _phase_action(
 @require_http_methods(["GET", "POST"])
 def phase_start(request: HttpRequest, phase_id: int) -> HttpResponse:
     return _phase_action(
-        request, phase_id, "plans/phase_start.html",
+        request, phase_id, "start", "plans/phase_start.html",
         lambda phase, data: PhaseStartForm(data, initial={"version": phase.version}),
         services.phase_start, lambda form: {},
     )
@@ -80,7 +80,7 @@ def phase_complete(request: HttpRequest, phase_id: int) -> HttpResponse:
                                  agreements=forum_selectors.adopted_agreements_for_phase(phase=phase))
 
     return _phase_action(
-        request, phase_id, "plans/phase_complete.html", make, services.phase_complete,
+        request, phase_id, "complete", "plans/phase_complete.html", make, services.phase_complete,
         lambda form: {"agreement_id": form.cleaned_data["agreement"].pk},
     )
 
@@ -89,7 +89,7 @@ def phase_complete(request: HttpRequest, phase_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phase_skip(request: HttpRequest, phase_id: int) -> HttpResponse:
     return _phase_action(
-        request, phase_id, "plans/phase_skip.html",
+        request, phase_id, "skip", "plans/phase_skip.html",
         lambda phase, data: PhaseSkipForm(data, initial={"version": phase.version}),
         services.phase_skip, lambda form: {"reason": form.cleaned_data["reason"]},
     )

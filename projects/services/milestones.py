@@ -232,6 +232,15 @@ def milestone_reschedule(
     return milestone
 
 
+def may_report_progress(user: Any, milestone: Milestone) -> bool:
+    """The ownership half of posting a progress note (the roles are MILESTONE "updates"):
+    a stakeholder acting for themselves reports only on a milestone they answer for."""
+    if not acts_only_for_self(user, milestone.plan.cluster_id):
+        return True
+    responsible_user = milestone.responsible.user_id if milestone.responsible is not None else None
+    return responsible_user is not None and responsible_user == getattr(user, "pk", None)
+
+
 @transaction.atomic
 def milestone_update_post(
     *, milestone_id: int, actor: Actor, note: str, posted_on: dt.date | str | None = None
@@ -242,10 +251,8 @@ def milestone_update_post(
     (403 otherwise, before any other check).
     """
     milestone = Milestone.objects.select_related("plan", "responsible").get(pk=milestone_id)
-    if acts_only_for_self(actor.user, milestone.plan.cluster_id):
-        responsible_user = milestone.responsible.user_id if milestone.responsible is not None else None
-        if responsible_user is None or responsible_user != actor.user_id:
-            raise PermissionDeniedError()
+    if not may_report_progress(actor.user, milestone):
+        raise PermissionDeniedError()
     lock_open_plan(milestone.plan_id)
     if milestone.status == Milestone.Status.CANCELLED:
         raise RuleViolation(_("Progress cannot be reported on a cancelled milestone."))

@@ -41,7 +41,7 @@ def _page(request: HttpRequest, template: str, project: Project, status: int = 2
 @login_required
 @require_http_methods(["GET", "POST"])
 def funding_line_create_view(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="funding_lines")
     form = FundingLineForm(request.POST or None, initial={"version": project.version}, editing=False)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,7 +63,7 @@ def funding_line_create_view(request: HttpRequest, project_id: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def funding_line_edit(request: HttpRequest, project_id: int, line_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="funding_line")
     line = load_line(request, project, line_id)
     if request.method != "POST":
         form = FundingLineForm(initial=FundingLineForm.initial_from(line), editing=True)
@@ -90,7 +90,7 @@ def funding_line_edit(request: HttpRequest, project_id: int, line_id: int) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_create(request: HttpRequest, project_id: int, line_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="expenditures")
     line = load_line(request, project, line_id)
     form = ExpenditureForm(request.POST or None, initial={"spent_on": selectors.today()})
     status = 200

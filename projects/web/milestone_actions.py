@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,17 +26,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from plans.access import WRITE_ROLES
 from plans.web.base import require_roles, run_service, scoped_or_404
 from projects import selectors
 from projects.models import Milestone
+from projects.permissions import MILESTONE
 from projects.services import milestones as services
 from projects.services.common import cluster_today
 
 from .milestone_forms import CompleteForm, RescheduleForm, StartForm, UpdatePostForm
 
-# Who may act on a milestone from the pages (coordinators; programme admins always pass).
-ACTION_ROLES = WRITE_ROLES
+# The page action -> its MILESTONE action in projects/permissions.py (the API's names).
+PERMISSION_ACTIONS = {"start": "start", "complete": "complete", "reschedule": "reschedule", "update": "updates"}
 
 
 def _complete_kwargs(data: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +108,11 @@ def _with_version(data: QueryDict, version: int) -> QueryDict:
 
 def _run(request: HttpRequest, milestone_id: int, action: Action) -> HttpResponse:
     milestone = _load(request, milestone_id)
-    require_roles(request.user, milestone.plan.cluster_id, ACTION_ROLES)
+    require_roles(request.user, milestone.plan.cluster_id, MILESTONE.write_roles(PERMISSION_ACTIONS[action.name]))
+    if action.name == "update" and request.method != "POST" and not services.may_report_progress(
+        request.user, milestone
+    ):
+        raise PermissionDenied  # the form is for whoever may post; a POST gets the service's refusal
     plan_url = reverse("projects:plan", kwargs={"plan_id": milestone.plan_id})
     back = safe_next(request, request.POST.get("next") or request.GET.get("next"), plan_url)
     ids = f"m{milestone.pk}-{action.name}-%s"  # unique on a plan page with several forms open

@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET
 
 from plans.audit.timeline import change_list
 from plans.selectors import plan_list
-from plans.web.base import may_write, scoped_or_404
+from plans.web.base import may, scoped_or_404
 from projects import selectors
+from projects.permissions import MILESTONE
+from projects.services.milestones import may_report_progress
 
 from .forms import MilestoneFilterForm, parse_month
 
@@ -57,7 +59,7 @@ def milestone_list(request: HttpRequest, plan_id: int) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "projects/milestone_list.html", {
         "plan": plan, "cluster": plan.cluster, "form": form, "page_obj": page, "today": today,
-        "can_write": may_write(request.user, plan.cluster_id),
+        "can_write": may(request.user, plan.cluster_id, MILESTONE.write_roles("complete")),
     })
 
 
@@ -122,5 +124,8 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
         "project": milestone.project, "updates": list(selectors.milestone_update_rows(milestone.pk)),
         "history": history, "today": today, "is_overdue": milestone.is_overdue_on(today),
         "rescheduled": milestone.due_date != milestone.baseline_due_date,
-        "can_write": may_write(request.user, milestone.plan.cluster_id),
+        "can_write": may(request.user, milestone.plan.cluster_id, MILESTONE.write_roles("complete")),
+        # The responsible stakeholder may post a progress note too (MILESTONE "updates").
+        "may_update": may(request.user, milestone.plan.cluster_id, MILESTONE.write_roles("updates"))
+        and may_report_progress(request.user, milestone),
     })

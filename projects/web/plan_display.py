@@ -32,9 +32,9 @@ ACTIONS = ("start", "complete", "reschedule", "update")
 _SENTINEL = 987654321  # a path id that reverse() fills, replaced by each row's id
 
 
-def _url_maker(name: str) -> Callable[[int], str]:
+def _url_maker(name: str, kwarg: str = "milestone_id") -> Callable[[int], str]:
     """One reverse() per action and page instead of one per row (they cost ~50 us each)."""
-    head, tail = reverse(name, kwargs={"milestone_id": _SENTINEL}).split(str(_SENTINEL))
+    head, tail = reverse(name, kwargs={kwarg: _SENTINEL}).split(str(_SENTINEL))
     return lambda pk: f"{head}{pk}{tail}"
 
 
@@ -62,7 +62,7 @@ def _badges(kind: str, rows: list[dict[str, Any]]) -> None:
 # The page's longest list (a plan may have hundreds of projects) is built here rather than in a
 # template loop: the same markup, every value escaped by format_html, several times faster.
 PROJECT_ROW = (
-    '<tr><th scope="row"><span class="code">{}</span> {}</th><td>{}</td><td><span class="progress">'
+    '<tr><th scope="row"><a href="{}"><span class="code">{}</span> {}</a></th><td>{}</td><td><span class="progress">'
     '<progress max="100" value="{}" aria-label="{}"></progress> <span class="progress-text">{} %</span></span>'
     "</td><td>{} / {}</td><td>{}</td></tr>"
 )
@@ -71,8 +71,9 @@ LATE = '<strong class="late">{}</strong>'
 
 def project_rows(projects: list[dict[str, Any]]) -> SafeString:
     label = gettext("Progress of %(code)s")
+    url = _url_maker("projects:project", "project_id")
     return format_html_join("\n", PROJECT_ROW, (
-        (p["code"], p["title"], p["badge"], format(p["progress"], "f"), label % {"code": p["code"]},
+        (url(p["id"]), p["code"], p["title"], p["badge"], format(p["progress"], "f"), label % {"code": p["code"]},
          int(p["progress"].to_integral_value()), p["milestone_counts"]["completed"], p["milestone_counts"]["total"],
          format_html(LATE, n) if (n := p["milestone_counts"]["overdue"]) else "0")
         for p in projects
@@ -87,7 +88,7 @@ def _money_texts(block: dict[str, Any]) -> None:
 
 
 MILESTONE_ROW = (
-    '<tr id="milestone-{}"><th scope="row">{}</th><td><span class="code">{}</span> {}</td><td>{}</td>'
+    '<tr id="milestone-{}"><th scope="row"><a href="{}">{}</a></th><td><span class="code">{}</span> {}</td><td>{}</td>'
     "<td>{}</td><td>{}</td><td>{}</td>{}</tr>"
 )
 START_FORM = (
@@ -122,7 +123,7 @@ def milestone_rows(rows: list[dict[str, Any]], *, late: bool, write: dict[str, s
                 for name in ("complete", "reschedule", "update")
             ))
             actions = format_html('<td class="actions">{} {} {}</td>', start, links, format_html(SLOT, pk))
-        out.append(format_html(MILESTONE_ROW, pk, title, m["project_code"], m["project_title"],
+        out.append(format_html(MILESTONE_ROW, pk, m["urls"]["page"], title, m["project_code"], m["project_title"],
                                m["responsible_name"] or "—", due, days, m["badge"], actions))
     return format_html_join("\n", "{}", ((row,) for row in out))
 
@@ -130,6 +131,7 @@ def milestone_rows(rows: list[dict[str, Any]], *, late: bool, write: dict[str, s
 def present(page: dict[str, Any], *, here: str, can_write: bool, csrf_token: str) -> dict[str, Any]:
     """The selector's page plus what the template draws from it; `here` is where actions return."""
     makers = {name: _url_maker(f"projects:milestone-{name}") for name in ACTIONS}
+    makers["page"] = _url_maker("projects:milestone")
     short = _date_texts()
     for row in [*page["milestones_overdue"], *page["milestones_due_soon"]]:
         row["urls"] = {name: make(row["id"]) for name, make in makers.items()}

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from plans.models import Plan
 from plans.selectors import plan_list
-from plans.web.base import WRITE_ROLES, may_write, require_roles, run_service, scoped_or_404
+from plans.web.base import may, require_roles, run_service, scoped_or_404
 from projects import selectors
 from projects.models import FundingLine, Project
+from projects.permissions import PROJECT
 from projects.services.projects import (
     REASON_REQUIRED,
     beneficiary_add,
@@ -36,11 +37,12 @@ from .forms import BeneficiaryAddForm, BeneficiaryRemoveForm, ProjectForm, Trans
 DANGER_MOVES = frozenset({Project.Status.CANCELLED, Project.Status.SUSPENDED})
 
 
-def load_project(request: HttpRequest, project_id: int, *, write: bool = False) -> Project:
-    """The project if its cluster is visible (else 404); for writes, 403 without a writing role."""
+def load_project(request: HttpRequest, project_id: int, *, action: str | None = None) -> Project:
+    """The project if its cluster is visible (else 404); for a write `action` (PROJECT's, in
+    projects/permissions.py), 403 without its role."""
     project: Project = scoped_or_404(selectors.project_page_queryset(request.user), request.user, project_id)
-    if write:
-        require_roles(request.user, project.plan.cluster_id, WRITE_ROLES)
+    if action is not None:
+        require_roles(request.user, project.plan.cluster_id, PROJECT.write_roles(action))
     return project
 
 
@@ -59,7 +61,7 @@ def render_project(
     row = selectors.project_row(request.user, project.pk) or {}
     for line in row.get("funding", []):
         line["source_label"] = FundingLine.Source(line["source"]).label
-    can_write = may_write(request.user, project.plan.cluster_id)
+    can_write = may(request.user, project.plan.cluster_id, PROJECT.write_roles("partial_update"))
     moves = [
         {"value": to, "label": Project.Status(to).label, "danger": to in DANGER_MOVES,
          "needs_reason": to in REASON_REQUIRED}
@@ -98,7 +100,7 @@ def _form_page(
 @require_http_methods(["GET", "POST"])
 def project_create_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan: Plan = scoped_or_404(plan_list(user=request.user), request.user, plan_id)
-    require_roles(request.user, plan.cluster_id, WRITE_ROLES)
+    require_roles(request.user, plan.cluster_id, PROJECT.write_roles("create"))
     form = ProjectForm(request.POST or None, choices=selectors.project_form_choices(plan), editing=False)
     if request.method == "POST" and form.is_valid():
         outcome = run_service(request, form, project_create, plan_id=plan.pk, **form.service_values())
@@ -112,7 +114,7 @@ def project_create_view(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="partial_update")
     choices = selectors.project_form_choices(project.plan)
     if request.method != "POST":
         form = ProjectForm(initial=ProjectForm.initial_from(project), choices=choices, editing=True)
@@ -139,7 +141,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_move(request: HttpRequest, project_id: int) -> HttpResponse:
     """One of the status buttons of the project page (`to` names the target status)."""
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="transition")
     form = TransitionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -161,7 +163,7 @@ def project_move(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def beneficiary_add_view(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="beneficiaries")
     form = BeneficiaryAddForm(request.POST, candidates=selectors.beneficiary_candidates(project))
     if form.is_valid():
         outcome = run_service(request, form, beneficiary_add, project_id=project.pk,
@@ -182,7 +184,7 @@ def beneficiary_add_view(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def beneficiary_remove_view(request: HttpRequest, project_id: int, organization_id: int) -> HttpResponse:
-    project = load_project(request, project_id, write=True)
+    project = load_project(request, project_id, action="beneficiary")
     if not selectors.is_beneficiary(project.pk, organization_id):
         raise Http404
     form = BeneficiaryRemoveForm(request.POST)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from plans.models import HistoryEvent, Plan
 from projects.models import Milestone
+from tests.browser.shots import first_screen
 
 OPEN = Milestone.OPEN_STATUSES
 
@@ -36,6 +37,7 @@ def test_the_coordinator_completes_and_reschedules_overdue_milestones(
 
     page.goto(url(f"/plans/{plan.pk}/"))
     check_page(page, "plan-coordinator")
+    first_screen(page, "plan-coordinator")  # the README's (docs/screenshots/plan-page.png)
     assert page.locator(f"#milestone-{first.pk}").is_visible()
     assert page.locator(".phase-strip [aria-current=step]").count() == 1
     assert page.locator("svg.money-chart").count() == 2  # ARS and USD

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -205,3 +206,79 @@ def test_agreement_pages_query_counts_are_flat(world: World) -> None:
     with CaptureQueriesContext(connection) as large_detail:
         client.get(detail_url)
     assert (len(large_list), len(large_detail)) == (len(small_list), len(small_detail))
+
+
+def _held_forum_below_quorum(world: World) -> Forum:
+    """A held forum with minutes that only the adherent INTA and one person attended: none of
+    the cluster's two full members, below the plan's attendance quorum."""
+    held = ForumFactory.create(phase=world.phase, status=Forum.Status.HELD, minutes="Acta",
+                               starts_at=timezone.now() - dt.timedelta(days=1))
+    ForumAttendanceFactory.create(forum=held, organization=world.organizations[2])
+    ForumAttendanceFactory.create(forum=held, organization=None, stakeholder=world.people[2])
+    return held
+
+
+def test_close_form_explains_the_forum_quorum_and_offers_the_override_only_for_forum_consensus(
+    world: World,
+) -> None:
+    by_forum = open_agreement(world, rule=Agreement.Rule.FORUM_CONSENSUS, forum=_held_forum_below_quorum(world))
+    by_consent = AgreementFactory.create(plan=world.plan, title="Por consentimiento")
+    client = world.client("coordinator")
+    html = client.get(reverse("plans:agreement-detail", args=[by_forum.pk])).content.decode()
+    assert 'name="attendance_override_reason"' in html
+    assert "0 of the cluster's 2 full member organizations were present" in html
+    assert "needs 1 (50%)" in html and "The quorum is not reached" in html
+    consent_html = client.get(reverse("plans:agreement-detail", args=[by_consent.pk])).content.decode()
+    assert reverse("plans:agreement-close", args=[by_consent.pk]) in consent_html
+    assert 'name="attendance_override_reason"' not in consent_html
+    assert "Attendance quorum of the forum" not in consent_html
+
+
+def test_close_by_forum_below_its_quorum_is_refused_without_a_reason(world: World) -> None:
+    agreement = open_agreement(world, rule=Agreement.Rule.FORUM_CONSENSUS, forum=_held_forum_below_quorum(world))
+    with NewEvents() as new:
+        response = world.client("coordinator").post(
+            reverse("plans:agreement-close", args=[agreement.pk]),
+            {"version": agreement.version, "attendance_override_reason": "  "},
+        )
+    html = unescape(response.content.decode())
+    assert response.status_code == 409
+    assert "Only 0 of the cluster's 2 full member organizations attended the forum" in html
+    assert 'name="attendance_override_reason"' in html  # the form is back, to give a reason
+    assert new.events == []
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.OPEN
+
+
+def test_close_by_forum_below_its_quorum_with_a_reason_records_the_override(world: World) -> None:
+    agreement = open_agreement(world, rule=Agreement.Rule.FORUM_CONSENSUS, forum=_held_forum_below_quorum(world))
+    reason = "Los tambos avisaron por nota que adhieren"
+    client = world.client("coordinator")
+    with NewEvents() as new:
+        response = client.post(reverse("plans:agreement-close", args=[agreement.pk]),
+                               {"version": agreement.version, "attendance_override_reason": reason})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.ADOPTED
+    assert agreement.tally["attendance_override"] == reason and agreement.tally["attendance_reached"] is False
+    event = new.one()
+    assert event.action == "transition" and event.reason == reason
+
+
+def test_a_stakeholder_records_their_own_organizations_position_and_only_that(world: World) -> None:
+    agreement = open_agreement(world)
+    tambo, usina, _inta = world.organizations
+    rosa = world.people[0]  # a person of Tambo La Esperanza
+    rosa.user = world.users["stakeholder"]
+    rosa.save()
+    client = world.client("stakeholder")
+    html = client.get(reverse("plans:agreement-detail", args=[agreement.pk])).content.decode()
+    form = html.split('id="position-h"', 1)[1]
+    assert "Record your organization" in form
+    assert f'value="{tambo.pk}"' in form and f'value="{usina.pk}"' not in form  # offered: their own only
+    assert reverse("plans:agreement-close", args=[agreement.pk]) not in html
+    url = reverse("plans:position-record", args=[agreement.pk])
+    assert client.post(url, {"organization": usina.pk, "position": "block"}).status_code == 403  # the service
+    assert client.post(url, {"organization": tambo.pk, "position": "agree"}).status_code == 302
+    position = Position.objects.get(agreement=agreement)
+    assert (position.organization, position.position, position.recorded_by) == (tambo, "agree", rosa)

@@ -112,6 +112,57 @@ def test_a_progress_note_is_posted_by_the_coordinator(plan_world: PlanWorld) -> 
     assert update.posted_on == TODAY()
 
 
+def _make_responsible(plan_world: PlanWorld) -> Milestone:
+    """The world's stakeholder user becomes the person who answers for the overdue milestone."""
+    milestone = plan_world.overdue
+    person = milestone.responsible
+    assert person is not None
+    person.user = plan_world.users["stakeholder"]
+    person.save()
+    return milestone
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: the service brings its own
+def test_the_responsible_stakeholder_posts_a_progress_note_from_the_milestone_page(plan_world: PlanWorld) -> None:
+    milestone = _make_responsible(plan_world)
+    client = plan_world.client("stakeholder")
+    page = client.get(reverse("projects:milestone", kwargs={"milestone_id": milestone.pk})).content.decode()
+    assert action_url("update", milestone) in page  # the note, and nothing else a coordinator does
+    for other in ("start", "complete", "reschedule"):
+        assert action_url(other, milestone) not in page
+    assert client.get(action_url("update", milestone)).status_code == 200
+
+    response = client.post(action_url("update", milestone), body("update", milestone))
+
+    assert response.status_code == 302
+    update = MilestoneUpdate.objects.get(milestone=milestone)
+    assert update.author_id == plan_world.users["stakeholder"].pk and update.note == "Llegaron los equipos"
+    event = HistoryEvent.objects.order_by("-id").first()
+    assert event is not None and event.source == Source.WEB and event.actor_id == plan_world.users["stakeholder"].pk
+
+
+@pytest.mark.parametrize("name", ["start", "complete", "reschedule"])
+def test_the_responsible_stakeholder_still_may_not_act_as_a_coordinator(plan_world: PlanWorld, name: str) -> None:
+    milestone = _make_responsible(plan_world)
+    client = plan_world.client("stakeholder")
+    assert client.get(action_url(name, milestone)).status_code == 403
+    assert client.post(action_url(name, milestone), body(name, milestone)).status_code == 403
+    milestone.refresh_from_db()
+    assert milestone.status == Milestone.Status.PENDING and milestone.due_date == milestone.baseline_due_date
+
+
+def test_a_stakeholder_not_responsible_sees_no_note_form_and_gets_the_services_refusal(
+    plan_world: PlanWorld,
+) -> None:
+    milestone = plan_world.overdue  # Ana Ruiz answers for it; the stakeholder user is not her
+    client = plan_world.client("stakeholder")
+    page = client.get(reverse("projects:milestone", kwargs={"milestone_id": milestone.pk})).content.decode()
+    assert action_url("update", milestone) not in page
+    response = client.post(action_url("update", milestone), body("update", milestone))
+    assert response.status_code == 403
+    assert not MilestoneUpdate.objects.filter(milestone=milestone).exists()
+
+
 @pytest.mark.parametrize("who", ["stakeholder", "auditor"])
 @pytest.mark.parametrize("name", ACTIONS)
 def test_readers_may_neither_open_nor_post_an_action(plan_world: PlanWorld, who: str, name: str) -> None:
