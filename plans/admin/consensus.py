@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from plans.admin.base import (
     ServiceAdmin,
@@ -119,7 +120,7 @@ class AgreementAdmin(ServiceAdmin):
               "decided_at")
     inlines = (PositionInline,)
     actions = (service_action(_("Close the selected agreements (count the positions)"), _close_agreement,
-                              _("%(count)d agreement(s) closed.")),)
+                              ngettext_lazy("%(count)d agreement closed.", "%(count)d agreements closed.", "count")),)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # An agreement's terms are fixed once opened: positions are recorded, then it is closed.

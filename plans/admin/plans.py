@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from plans.admin.base import (
     ReadOnlyInline,
@@ -130,7 +131,8 @@ class PhaseAdmin(ServiceAdmin):
         (_("Status"), {"fields": ("status", "transition_reason", "completing_agreement", "actual_start",
                                   "actual_end", "skip_reason", "outcome_agreement")}),
     )
-    actions = (service_action(_("Start the selected phases"), _start_phase, _("%(count)d phase(s) started.")),)
+    actions = (service_action(_("Start the selected phases"), _start_phase,
+                              ngettext_lazy("%(count)d phase started.", "%(count)d phases started.", "count")),)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ("actual_start", "actual_end", "skip_reason", "outcome_agreement")

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from plans.admin.base import (
     ServiceAdmin,
@@ -116,9 +117,10 @@ class MilestoneAdmin(ServiceAdmin):
     )
     inlines = (MilestoneUpdateInline,)
     actions = (
-        service_action(_("Start the selected milestones"), _start, _("%(count)d milestone(s) started.")),
+        service_action(_("Start the selected milestones"), _start,
+                       ngettext_lazy("%(count)d milestone started.", "%(count)d milestones started.", "count")),
         service_action(_("Complete the selected milestones today"), _complete_today,
-                       _("%(count)d milestone(s) completed.")),
+                       ngettext_lazy("%(count)d milestone completed.", "%(count)d milestones completed.", "count")),
     )
 
     @admin.display(boolean=True, description=_("overdue"))

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from plans.admin.base import (
     ServiceAdmin,
@@ -93,8 +94,9 @@ class ProjectAdmin(ServiceAdmin):
     inlines = (BeneficiaryInline, FundingLineInline, MilestoneInline)
     actions = (
         service_action(_("Start the execution of the selected projects"), _start_execution,
-                       _("%(count)d project(s) in execution.")),
-        service_action(_("Complete the selected projects"), _complete_project, _("%(count)d project(s) completed.")),
+                       ngettext_lazy("%(count)d project in execution.", "%(count)d projects in execution.", "count")),
+        service_action(_("Complete the selected projects"), _complete_project,
+                       ngettext_lazy("%(count)d project completed.", "%(count)d projects completed.", "count")),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.messages import ERROR, get_messages
+from django.contrib.messages import ERROR, SUCCESS, get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +117,18 @@ def test_complete_action_calls_the_service_and_reports_refusals(coordinator_clie
     [message] = error_messages(response)
     assert dairy.milestone.title in message
     assert events_after(before) == []
+
+
+def test_action_reports_its_count_as_a_real_plural(coordinator_client: Client, dairy: World) -> None:
+    url = reverse("admin:projects_milestone_changelist")
+    action = {"action": "start_action", "_selected_action": [dairy.milestone.pk]}
+    response = coordinator_client.post(url, action, follow=True)
+    assert [str(m) for m in get_messages(response.wsgi_request) if m.level == SUCCESS] == ["1 milestone started."]
+
+    coordinator_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "es"  # singular form of the Spanish catalogue
+    action["action"] = "complete_today_action"
+    response = coordinator_client.post(url, action, follow=True)
+    assert [str(m) for m in get_messages(response.wsgi_request) if m.level == SUCCESS] == ["1 hito completado."]
 
 
 def test_a_coordinator_cannot_act_on_another_cluster(coordinator_client: Client, fruit: World) -> None:

@@ -30,9 +30,12 @@ def _forum_agreement(world: World, present: int, absent: int) -> Agreement:
 def test_a_thin_forum_is_409_and_an_override_with_a_reason_adopts(world: World) -> None:
     agreement = _forum_agreement(world, present=2, absent=10)
     client = world.client("coordinator")
-    refused = client.post(f"/api/v1/agreements/{agreement.pk}/close/", {}, format="json")
+    url = f"/api/v1/agreements/{agreement.pk}/close/"
+    refused = client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 409 and refused.json()["type"] == "rule_violation"
     assert "2 of the cluster's 12" in refused.json()["detail"]
+    spanish = client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="es").json()["detail"]
+    assert "2 de las 12" in spanish and "(50%)" in spanish  # the catalogue keeps the numbers and the literal %
     before = HistoryEvent.objects.count()
     reason = "Foro de lanzamiento"
     done = client.post(
