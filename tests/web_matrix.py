@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.api.conftest import Side, World
+from tests.world import Side, World
 
 Body = Callable[[Side, World], dict[str, Any]]
 ALL_READERS = frozenset({"coordinator", "stakeholder", "auditor", "global_auditor"})
