@@ -1,14 +1,19 @@
-"""One error body for every error, in the request's language; bad input is a 4xx, never a 500."""
+"""One error body for every error, in the request's language; bad input is a 4xx, never a 500.
+Rules live once, in the services: the input serializers do not repeat them, and the API still
+answers the documented 400 with field errors from the service's ValidationFailed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import translation
 from rest_framework.throttling import SimpleRateThrottle
 
-from plans.models import HistoryEvent, Plan
+from plans.api.serializers.consensus import ForumUpdateSerializer
+from plans.api.serializers.plans import PhaseUpdateSerializer
+from plans.models import Forum, HistoryEvent, Phase, Plan
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
@@ -142,13 +147,17 @@ def test_filters_search_and_ordering(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type"),
-    [("{not json", "application/json"), ("[1, 2]", "application/json"), ("title=x", "text/plain")],
+    ("body", "content_type", "code"),
+    [
+        ("{not json", "application/json", 400),  # unparsable
+        ("[1, 2]", "application/json", 400),  # parsed, but not an object
+        ("title=x", "text/plain", 415),  # a media type the API does not read
+    ],
 )
-def test_malformed_bodies_are_4xx_and_write_nothing(world: World, body: str, content_type: str) -> None:
+def test_malformed_bodies_are_4xx_and_write_nothing(world: World, body: str, content_type: str, code: int) -> None:
     events = HistoryEvent.objects.count()
     response = world.client("coordinator").generic("POST", "/api/v1/plans/", body, content_type=content_type)
-    assert response.status_code in (400, 415)
+    assert response.status_code == code
     assert set(response.json()) == SHAPE
     assert HistoryEvent.objects.count() == events
 
@@ -219,3 +228,35 @@ def test_unexpected_failures_under_the_api_keep_the_error_body(world: World, mon
     response = client.get("/api/v1/plans/")
     assert response.status_code == 500
     assert response.json() == {"type": "server_error", "detail": response.json()["detail"], "errors": {}}
+
+
+def test_input_serializers_leave_date_order_to_the_services() -> None:
+    times = {"starts_at": "2030-09-20T08:30:00-03:00", "ends_at": "2030-09-20T07:30:00-03:00"}
+    forum = ForumUpdateSerializer(data=times, partial=True)
+    phase = PhaseUpdateSerializer(data={"planned_start": "2030-09-20", "planned_end": "2030-09-01"}, partial=True)
+    assert forum.is_valid(), forum.errors
+    assert phase.is_valid(), phase.errors
+
+
+def test_forum_reschedule_ending_before_it_starts_is_400_with_the_field(world: World) -> None:
+    forum = world.own["forum"]
+    events = HistoryEvent.objects.count()
+    response = world.client("coordinator").patch(
+        f"/api/v1/forums/{forum.pk}/", {"ends_at": (forum.starts_at - relativedelta(years=1)).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["type"] == "validation_error" and "ends_at" in body["errors"]
+    assert HistoryEvent.objects.count() == events
+    assert Forum.objects.get(pk=forum.pk).ends_at == forum.ends_at
+
+
+def test_phase_planned_end_before_start_is_400_with_the_field(world: World) -> None:
+    phase = world.own["pending_phase"]
+    response = world.client("coordinator").patch(
+        f"/api/v1/phases/{phase.pk}/", {"planned_start": "2030-09-20", "planned_end": "2030-09-01"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "planned_end" in response.json()["errors"]
+    assert Phase.objects.get(pk=phase.pk).planned_end == phase.planned_end
