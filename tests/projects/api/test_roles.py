@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from plans.models import HistoryEvent
 from projects.models import Milestone, Project
@@ -12,9 +13,6 @@ from tests.factories import IndicatorFactory, MilestoneFactory, ProjectFactory, 
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
-
-DUE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-
 
 def project_body(world: World, plan_id: int | None = None) -> dict[str, object]:
     plan = plan_id or world.own["plan"].pk
@@ -46,14 +44,16 @@ def test_readers_may_read_but_never_write(world: World, who: str) -> None:
     project = ProjectFactory.create(plan=world.own["plan"])
     milestone = MilestoneFactory.create(project=project)
     client = world.client(who)
+    today = timezone.localdate()
+    due = (today + dt.timedelta(days=30)).isoformat()
     assert client.get(f"/api/v1/projects/{project.pk}/").status_code == 200
     assert client.get("/api/v1/milestones/").json()["count"] == 1
     writes = [
         ("post", "/api/v1/projects/", project_body(world)),
         ("patch", f"/api/v1/projects/{project.pk}/", {"title": "x"}),
         ("post", f"/api/v1/projects/{project.pk}/transition/", {"to": "formulated"}),
-        ("post", f"/api/v1/milestones/{milestone.pk}/complete/", {"completed_on": dt.date.today().isoformat()}),
-        ("post", f"/api/v1/milestones/{milestone.pk}/reschedule/", {"due_date": DUE, "reason": "r"}),
+        ("post", f"/api/v1/milestones/{milestone.pk}/complete/", {"completed_on": today.isoformat()}),
+        ("post", f"/api/v1/milestones/{milestone.pk}/reschedule/", {"due_date": due, "reason": "r"}),
     ]
     for method, url, body in writes:
         assert getattr(client, method)(url, body, format="json").status_code == 403, (method, url)

@@ -1,4 +1,4 @@
-"""Review fixes in the projects services: closed plans and projects, date bounds, versions."""
+"""Write guards in the projects services: closed plans and projects, date bounds, versions."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ from projects.services import funding, indicators, milestones, projects
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today() -> dt.date:
+    """Today, read when the test runs (a constant read at import goes stale in a long or parallel run)."""
+    return timezone.localdate()
 
 
 def _close(plan: Plan, status: str) -> None:
@@ -30,7 +34,7 @@ def _writes(project: Project, members: list[Organization]) -> dict[str, Callable
     """One call per write service of the app, each valid on an open plan."""
     milestone = f.MilestoneFactory.create(project=project)
     line = f.FundingLineFactory.create(project=project)
-    indicator = f.IndicatorFactory.create(plan=project.plan, baseline_date=TODAY - dt.timedelta(days=30))
+    indicator = f.IndicatorFactory.create(plan=project.plan, baseline_date=today() - dt.timedelta(days=30))
     f.ProjectBeneficiaryFactory.create(project=project, organization=members[1])
     return {
         "project_create": lambda a: projects.project_create(
@@ -42,14 +46,14 @@ def _writes(project: Project, members: list[Organization]) -> dict[str, Callable
         "beneficiary_remove": lambda a: projects.beneficiary_remove(
             project_id=project.pk, organization_id=members[1].pk, actor=a),
         "milestone_create": lambda a: milestones.milestone_create(
-            project_id=project.pk, actor=a, title="M", due_date=TODAY),
+            project_id=project.pk, actor=a, title="M", due_date=today()),
         "milestone_update": lambda a: milestones.milestone_update(
             milestone_id=milestone.pk, actor=a, values={"title": "T"}),
         "milestone_start": lambda a: milestones.milestone_start(milestone_id=milestone.pk, actor=a),
         "milestone_complete": lambda a: milestones.milestone_complete(
-            milestone_id=milestone.pk, actor=a, completed_on=TODAY),
+            milestone_id=milestone.pk, actor=a, completed_on=today()),
         "milestone_reschedule": lambda a: milestones.milestone_reschedule(
-            milestone_id=milestone.pk, actor=a, due_date=TODAY + dt.timedelta(days=90), reason="r"),
+            milestone_id=milestone.pk, actor=a, due_date=today() + dt.timedelta(days=90), reason="r"),
         "milestone_cancel": lambda a: milestones.milestone_cancel(milestone_id=milestone.pk, actor=a, reason="r"),
         "milestone_update_post": lambda a: milestones.milestone_update_post(milestone_id=milestone.pk, actor=a,
                                                                             note="n"),
@@ -58,14 +62,14 @@ def _writes(project: Project, members: list[Organization]) -> dict[str, Callable
         "funding_line_update": lambda a: funding.funding_line_update(
             funding_line_id=line.pk, actor=a, values={"description": "d"}),
         "expenditure_record": lambda a: funding.expenditure_record(
-            funding_line_id=line.pk, actor=a, amount="1.00", spent_on=TODAY),
+            funding_line_id=line.pk, actor=a, amount="1.00", spent_on=today()),
         "indicator_create": lambda a: indicators.indicator_create(
-            plan_id=project.plan_id, actor=a, name="I", unit="u", baseline_value="1", baseline_date=TODAY,
-            target_value="2", target_date=TODAY),
+            plan_id=project.plan_id, actor=a, name="I", unit="u", baseline_value="1", baseline_date=today(),
+            target_value="2", target_date=today()),
         "indicator_update": lambda a: indicators.indicator_update(indicator_id=indicator.pk, actor=a,
                                                                   values={"unit": "x"}),
         "measurement_record": lambda a: indicators.measurement_record(
-            indicator_id=indicator.pk, actor=a, measured_on=TODAY, value="1"),
+            indicator_id=indicator.pk, actor=a, measured_on=today(), value="1"),
     }
 
 
@@ -108,7 +112,7 @@ def test_milestones_of_a_finished_project_do_not_move(
     with pytest.raises(RuleViolation):
         calls[name](actor)
     assert not Milestone.objects.exclude(status="pending").exists()
-    assert not Milestone.objects.exclude(due_date=TODAY + dt.timedelta(days=30)).exists()
+    assert not Milestone.objects.exclude(due_date=today() + dt.timedelta(days=30)).exists()
 
 
 def test_project_completes_only_without_open_milestones(project: Project, actor: Actor) -> None:
@@ -117,7 +121,7 @@ def test_project_completes_only_without_open_milestones(project: Project, actor:
     f.MilestoneFactory.create(project=project, status="cancelled")
     with pytest.raises(RuleViolation, match="1 open milestones"):
         projects.project_transition(project_id=project.pk, to="completed", actor=actor)
-    milestones.milestone_complete(milestone_id=open_one.pk, actor=actor, completed_on=TODAY)
+    milestones.milestone_complete(milestone_id=open_one.pk, actor=actor, completed_on=today())
     assert projects.project_transition(project_id=project.pk, to="completed", actor=actor).status == "completed"
 
 
@@ -128,7 +132,7 @@ def _years(day: dt.date, years: int) -> dt.date:
 # Two days' slack on each side: the service's "today" is the cluster's, this test's the server's.
 @pytest.mark.parametrize(("years", "days", "ok"), [(-5, 2, True), (50, -2, True), (50, 2, False), (-5, -2, False)])
 def test_due_date_bounds(project: Project, actor: Actor, years: int, days: int, ok: bool) -> None:
-    day = _years(TODAY, years) + dt.timedelta(days=days)
+    day = _years(today(), years) + dt.timedelta(days=days)
     if ok:
         assert milestones.milestone_create(project_id=project.pk, actor=actor, title="M", due_date=day).due_date == day
         return
@@ -156,7 +160,7 @@ def test_completed_on_bounds(project: Project, actor: Actor) -> None:
     assert done.completed_on == dt.date(1990, 1, 1)
     recent = f.MilestoneFactory.create(project=project)
     with pytest.raises(ValidationFailed):
-        milestones.milestone_complete(milestone_id=recent.pk, actor=actor, completed_on=_years(TODAY, -6))
+        milestones.milestone_complete(milestone_id=recent.pk, actor=actor, completed_on=_years(today(), -6))
 
 
 @pytest.mark.parametrize("name", ["beneficiary_add", "beneficiary_remove", "funding_line_create"])
