@@ -12,11 +12,12 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from plans.errors import RuleViolation, StaleVersion, ValidationFailed
-from plans.models import HistoryEvent, Organization, Plan
+from plans.models import HistoryEvent, Organization, Plan, Source
 from plans.services.history import Actor
 from projects.models import Milestone, Project, ProjectBeneficiary
 from projects.services import funding, indicators, milestones, projects
 from tests import factories as f
+from tests.plans.helpers import NewEvents
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,30 @@ SERVICES = sorted(
 )
 
 
+# The one history event each write records: (object type, action).
+RECORDS = {
+    "project_create": ("projects.project", "create"),
+    "project_update": ("projects.project", "update"),
+    "project_transition": ("projects.project", "transition"),
+    "beneficiary_add": ("projects.projectbeneficiary", "create"),
+    "beneficiary_remove": ("projects.projectbeneficiary", "delete"),
+    "milestone_create": ("projects.milestone", "create"),
+    "milestone_update": ("projects.milestone", "update"),
+    "milestone_start": ("projects.milestone", "transition"),
+    "milestone_complete": ("projects.milestone", "complete"),
+    "milestone_reschedule": ("projects.milestone", "reschedule"),
+    "milestone_cancel": ("projects.milestone", "transition"),
+    "milestone_update_post": ("projects.milestoneupdate", "create"),
+    "funding_line_create": ("projects.fundingline", "create"),
+    "funding_line_update": ("projects.fundingline", "update"),
+    "expenditure_record": ("projects.expenditure", "create"),
+    "indicator_create": ("projects.indicator", "create"),
+    "indicator_update": ("projects.indicator", "update"),
+    "measurement_record": ("projects.measurement", "create"),
+}
+assert sorted(RECORDS) == SERVICES
+
+
 @pytest.mark.parametrize("status", [Plan.Status.CANCELLED, Plan.Status.CLOSED])
 @pytest.mark.parametrize("name", SERVICES)
 def test_no_write_in_a_closed_or_cancelled_plan(
@@ -99,7 +124,12 @@ def test_every_write_works_in_an_open_plan(
     project: Project, members: list[Organization], actor: Actor, name: str
 ) -> None:
     """The counterpart of the test above: the same calls pass while the plan is open."""
-    _writes(project, members)[name](actor)
+    calls = _writes(project, members)
+    with NewEvents() as new:
+        calls[name](actor)
+    event = new.one()
+    assert (event.object_type, event.action) == RECORDS[name]
+    assert (event.actor_id, event.source) == (actor.user_id, Source.API)
 
 
 @pytest.mark.parametrize("status", [Project.Status.CANCELLED, Project.Status.COMPLETED])
