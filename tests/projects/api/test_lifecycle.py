@@ -86,7 +86,7 @@ def test_progress_is_a_decimal_string_everywhere(world: World) -> None:
     project = ProjectFactory.create(plan=world.own["plan"], progress=Decimal("80.00"))
     Plan.objects.filter(pk=world.own["plan"].pk).update(progress=Decimal("80.00"))
     assert _progress_values(world, project) == ["80.00"] * 4
-    schema = world.client(None).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schema = world.client("anonymous").get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     components = schema["components"]["schemas"]
     for name in ("Project", "DashboardPlan", "DashboardProject"):
         assert components[name]["properties"]["progress"]["type"] == "string", name

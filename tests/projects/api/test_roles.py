@@ -85,7 +85,7 @@ def test_other_cluster_objects_are_404_and_absent_from_lists(world: World) -> No
 
 def test_anonymous_gets_401(world: World) -> None:
     for url in ("/api/v1/projects/", "/api/v1/milestones/", f"/api/v1/plans/{world.own['plan'].pk}/dashboard/"):
-        assert world.client(None).get(url).status_code == 401
+        assert world.client("anonymous").get(url).status_code == 401
 
 
 def test_stakeholder_posts_progress_only_on_milestones_they_answer_for(world: World) -> None:
