@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.messages import ERROR, get_messages
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import Cluster, HistoryEvent, Plan, Role, Source
@@ -130,3 +132,11 @@ def form_post_data(response: Any) -> dict[str, Any]:
         for form in formset.forms:
             add(form)
     return data
+
+
+def change_url(obj: Any) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def error_messages(response: Any) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request) if m.level == ERROR]
