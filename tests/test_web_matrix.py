@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.access import forget_access
 from plans.models import HistoryEvent
-from tests.api.conftest import ROLES, World, build_world
 from tests.web_matrix import TABLE, Case, expected
+from tests.world import ROLES, World, build_world
 
 WEB_NAMESPACES = ("plans", "projects", "notifications")
 METHODS = ("GET", "POST")

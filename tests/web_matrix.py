@@ -30,7 +30,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from tests.api.conftest import Side, World
+from tests.world import Side, World
 
 Body = Callable[[Side, World], dict[str, Any]]
 ALL_READERS = frozenset({"coordinator", "stakeholder", "auditor", "global_auditor"})

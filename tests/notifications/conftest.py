@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import time_machine
 
 from plans.models import Cluster, Plan, Role, Source, Stakeholder
 from plans.services.history import Actor
@@ -69,6 +71,17 @@ def build_world(*, slug: str = "lacteo") -> World:
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+# The world's dates are fixed (a milestone due 2026-12-15); the services judge the dates they are
+# given against today, so tests that write fixed dates through them run on this day.
+WORLD_TODAY = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def world_clock() -> Iterator[None]:
+    with time_machine.travel(WORLD_TODAY, tick=True):
+        yield
 
 
 def spanish_subject() -> str:

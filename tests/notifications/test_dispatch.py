@@ -98,6 +98,7 @@ def test_unsubscribed_people_get_nothing(world: World) -> None:
     assert [d.stakeholder_id for d in Delivery.objects.filter(pk__in=ids)] == [world.ana.pk]
 
 
+@pytest.mark.usefixtures("world_clock")
 def test_reschedule_mail_tells_old_and_new_date_and_reason(world: World) -> None:
     milestone_reschedule(milestone_id=world.milestone.pk, actor=world.coordinator_actor,
                          due_date=dt.date(2027, 2, 1), reason="Lluvias en Trancas")

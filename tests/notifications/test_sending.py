@@ -24,7 +24,8 @@ from tests.factories import PhaseFactory
 
 from .conftest import World, spanish_subject
 
-pytestmark = pytest.mark.django_db
+# Completions are written with a fixed date (2026-11-20), judged against the frozen today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]
 
 
 def completion_deliveries(world: World) -> list[int]:

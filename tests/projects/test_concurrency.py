@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,10 @@ from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Today, read when the test runs (a constant read at import goes stale in a long or parallel run)."""
+    return timezone.localdate()
 
 
 def lock_waiters() -> int:
@@ -83,7 +87,7 @@ def test_two_expenditures_cannot_both_fit_in_the_same_remaining_budget(on_postgr
     line = f.FundingLineFactory.create(budget=Decimal("1000.00"))
 
     def spend() -> Any:
-        return expenditure_record(funding_line_id=line.pk, actor=actor, amount="600", spent_on=TODAY)
+        return expenditure_record(funding_line_id=line.pk, actor=actor, amount="600", spent_on=today())
 
     results = race(spend, spend)
     assert results["second_waited"]
@@ -99,7 +103,7 @@ def test_plan_progress_counts_two_milestones_completed_at_once_in_two_projects(o
     ones = [f.MilestoneFactory.create(project=f.ProjectFactory.create(plan=plan), weight=1) for _ in range(2)]
 
     def complete(milestone: Milestone) -> Callable[[], Any]:
-        return lambda: milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=TODAY)
+        return lambda: milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=today())
 
     results = race(complete(ones[0]), complete(ones[1]))
     assert results["second_waited"]
@@ -129,7 +133,7 @@ def test_a_milestone_change_waits_for_the_plan_before_taking_the_history_chain(o
 
     results = race(
         hold_the_plan,
-        lambda: milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=TODAY),
+        lambda: milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=today()),
         while_waiting=chain_head_is_free,
     )
     assert results["second_waited"] and results["observed"] is True

@@ -26,7 +26,10 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Today, read when the test runs (a constant read at import goes stale in a long or parallel run)."""
+    return timezone.localdate()
 
 
 def progress_of(obj: Project | Plan) -> Decimal:
@@ -35,11 +38,11 @@ def progress_of(obj: Project | Plan) -> Decimal:
 
 
 def add(project: Project, actor, weight: int) -> Milestone:  # type: ignore[no-untyped-def]
-    return milestone_create(project_id=project.pk, actor=actor, title=f"w{weight}", due_date=TODAY, weight=weight)
+    return milestone_create(project_id=project.pk, actor=actor, title=f"w{weight}", due_date=today(), weight=weight)
 
 
 def complete(milestone: Milestone, actor) -> None:  # type: ignore[no-untyped-def]
-    milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=TODAY)
+    milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=today())
 
 
 def test_progress_is_zero_without_milestones(project, plan) -> None:
@@ -79,7 +82,7 @@ def test_plan_progress_spans_projects_and_drops_cancelled_projects(project, plan
 
 def test_progress_of_another_plan_is_untouched(project, actor) -> None:
     elsewhere = f.MilestoneFactory.create()
-    Milestone.objects.filter(pk=elsewhere.pk).update(status=Milestone.Status.COMPLETED, completed_on=TODAY)
+    Milestone.objects.filter(pk=elsewhere.pk).update(status=Milestone.Status.COMPLETED, completed_on=today())
     complete(add(project, actor, 1), actor)
     assert progress_of(elsewhere.plan) == 0 and progress_of(elsewhere.project) == 0
 
@@ -90,8 +93,8 @@ def test_recompute_uses_a_fixed_number_of_queries(project, actor) -> None:
     with CaptureQueriesContext(connection) as few:
         recompute_progress(project_id=project.pk)
     Milestone.objects.bulk_create(
-        Milestone(project=project, plan=project.plan, title=f"m{i}", due_date=TODAY + dt.timedelta(days=i),
-                  baseline_due_date=TODAY + dt.timedelta(days=i), weight=1 + i % 3)
+        Milestone(project=project, plan=project.plan, title=f"m{i}", due_date=today() + dt.timedelta(days=i),
+                  baseline_due_date=today() + dt.timedelta(days=i), weight=1 + i % 3)
         for i in range(40)
     )
     with CaptureQueriesContext(connection) as many:
@@ -112,8 +115,8 @@ def test_progress_changes_write_no_event_of_their_own(project, actor, new_events
 def test_progress_matches_the_formula_for_any_mix_of_weights_and_statuses(project, plan, rows) -> None:
     Milestone.objects.filter(project=project).delete()
     Milestone.objects.bulk_create(
-        Milestone(project=project, plan=plan, title="m", due_date=TODAY, baseline_due_date=TODAY, weight=w, status=s,
-                  completed_on=TODAY if s == Milestone.Status.COMPLETED else None)
+        Milestone(project=project, plan=plan, title="m", due_date=today(), baseline_due_date=today(), weight=w,
+                  status=s, completed_on=today() if s == Milestone.Status.COMPLETED else None)
         for w, s in rows
     )
     recompute_progress(project_id=project.pk)

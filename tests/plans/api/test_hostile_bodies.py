@@ -36,9 +36,10 @@ def test_path_ids_are_ascii_digits_only(path: str) -> None:
     admin = UserFactory.create(username="root", is_superuser=True, is_staff=True)
     client = APIClient()
     client.force_authenticate(admin)
-    assert plan.pk < 10
-    arabic = chr(0x0660 + plan.pk)  # ARABIC-INDIC DIGIT n
-    fullwidth = chr(0xFF10 + plan.pk)  # FULLWIDTH DIGIT n
+    # The same number in other scripts' digits (int() and `\\d` accept them).
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(plan.pk))  # ARABIC-INDIC DIGITS
+    fullwidth = "".join(chr(0xFF10 + int(d)) for d in str(plan.pk))  # FULLWIDTH DIGITS
+    assert int(arabic) == int(fullwidth) == plan.pk
     ascii_path = path.format(arabic=plan.pk, fullwidth=plan.pk)
     odd_path = path.format(arabic=arabic, fullwidth=fullwidth)
     if "/plans/" in ascii_path:
