@@ -9,7 +9,12 @@ from config.devserver import Supervisor
 
 DIES = [sys.executable, "-c", "import sys; sys.exit(3)"]
 SLEEPS = [sys.executable, "-c", "import time; time.sleep(30)"]
-INTERRUPTED = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGINT)"]
+# Ctrl-C reaching the child: with Python's own SIGINT handler, even when the test runner was
+# started in the background (a shell then starts children with SIGINT ignored).
+INTERRUPTED = [sys.executable, "-c", (
+    "import os, signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "os.kill(os.getpid(), signal.SIGINT); time.sleep(5)"
+)]
 
 
 def test_a_dying_worker_is_restarted_then_given_up_on(capsys) -> None:  # type: ignore[no-untyped-def]
