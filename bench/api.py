@@ -308,10 +308,10 @@ def main() -> None:
         write_section(ROOT / "docs" / "benchmarks.md", text)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) only the "## API" section; other sections belong to other benches."""
+def write_section(path: Path, section: str, heading: str = "## API") -> None:
+    """Replace (or append) only the section under `heading`; other sections belong to other benches."""
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## API\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(current):
         updated = pattern.sub(lambda _m: section + "\n", current, count=1)
     else:

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import statistics
 import time
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from bench import api
@@ -230,7 +228,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", text)
+        api.write_section(ROOT / "docs" / "benchmarks.md", text, heading="## Web pages")
 
 
 def _throughput(port: int, target: dict[str, Any], total: int) -> float:
@@ -254,17 +252,6 @@ def _throughput(port: int, target: dict[str, Any], total: int) -> float:
     for t in threads:
         t.join()
     return total / (time.perf_counter() - start)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) only the "## Web pages" section; other sections belong to other benches."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Web pages\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(updated, encoding="utf-8")
 
 
 if __name__ == "__main__":
