@@ -161,11 +161,14 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def get(port: int, path: str, token: str | None) -> tuple[float, bytes]:
+def get(port: int, path: str, token: str | None, *, cookie: str | None = None) -> tuple[float, bytes]:
+    """One timed GET: with a token as the API's clients send it, or with a session cookie as a page."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json" if token or not cookie else "text/html"}
     if token:
         headers["Authorization"] = f"Token {token}"
+    if cookie:
+        headers["Cookie"] = cookie
     start = time.perf_counter()
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()

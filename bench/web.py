@@ -14,7 +14,6 @@ The table goes to stdout and to docs/benchmarks.md under "## Web pages".
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import statistics
 import time
@@ -77,21 +76,7 @@ def session_cookie() -> tuple[str, str]:
 
 
 def get(port: int, path: str, *, token: str | None = None, cookie: str | None = None) -> tuple[float, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Accept": "application/json" if token else "text/html"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    if cookie:
-        headers["Cookie"] = cookie
-    start = time.perf_counter()
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    body = response.read()
-    elapsed = time.perf_counter() - start
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-    return elapsed, body
+    return api.get(port, path, token, cookie=cookie)
 
 
 def split(plan_id: int, token: str, rounds: int = 30) -> dict[str, dict[str, float]]:

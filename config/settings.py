@@ -168,7 +168,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework ---------------------------------------------------------------------
-# Request bodies larger than this are refused with 400 before parsing (Django's check).
+# Request bodies larger than this are refused before parsing (API: 413 with the error body).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PMC_MAX_BODY_BYTES", default=2_621_440)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -2,7 +2,7 @@
 
 Python's json raises RecursionError past about a thousand levels; no request of this API nests
 more than a few. Body size is bounded before parsing by Django's DATA_UPLOAD_MAX_MEMORY_SIZE
-(2.5 MB, see the README).
+(PMC_MAX_BODY_BYTES, 2.5 MB by default; a larger body is a 413, see errors.py).
 """
 
 from __future__ import annotations

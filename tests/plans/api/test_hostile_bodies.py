@@ -25,7 +25,8 @@ def test_a_body_over_the_limit_is_refused(settings) -> None:  # type: ignore[no-
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     body = '{"username": "' + "x" * 2_000 + '", "password": "y"}'
     response = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 413, response.content[:200]
+    assert set(response.json()) == SHAPE and response.json()["type"] == "request_too_large"
 
 
 @pytest.mark.parametrize("path", [
