@@ -265,12 +265,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PMC Tracker <no-repl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Logging ----------------------------------------------------------------------------
+# Every handler redacts the tokens of personal links (/l/<token>/) from what it writes.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_links": {"()": "plans.log_filters.RedactLinkTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_links"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_links"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- History event consumers -------------------------------------------------------------
@@ -282,6 +295,13 @@ HISTORY_EVENT_CONSUMERS = ["notifications.tasks.enqueue_dispatch"]
 INSTALLED_APPS += ["django_htmx", "drf_spectacular_sidecar"]  # htmx script; Swagger UI/Redoc files
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
                   "django_htmx.middleware.HtmxMiddleware")
+# Personal links from emails (plans/links.py): the session they open acts as the stakeholder.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "plans.links.LinkSessionMiddleware")
+PMC_LINK_MAX_AGE_DAYS = env.int("PMC_LINK_MAX_AGE_DAYS", default=30)
+# Who sends "a fresh link" to an address that asks for one (plans/web/links.py): a dotted path
+# to a callable(email, language) in the notifications app, so plans imports nothing of it.
+PMC_FRESH_LINK_SENDER = "notifications.tasks.enqueue_fresh_links"
 LOGIN_URL = "plans:login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "plans:login"

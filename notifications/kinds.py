@@ -26,6 +26,8 @@ class Kind(models.TextChoices):
     MILESTONE_ESCALATION = "milestone_escalation", _("overdue milestone escalated")
     FORUM_REMINDER = "forum_reminder", _("forum reminder")
     DIGEST = "digest", _("digest")
+    # Asked for by the person (an expired link's page).
+    PERSONAL_LINK = "personal_link", _("new personal link")
 
 
 EVENT_KINDS = frozenset({

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from notifications.services import digests, dispatch, outbox, reminders, sending
+from notifications.services import digests, dispatch, links, outbox, reminders, sending
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,11 @@ def enqueue_dispatch(event_id: int) -> None:
     except Exception as exc:
         # One line, not a traceback: a bulk load with the broker down would print hundreds.
         logger.warning("could not enqueue dispatch of event %s (%s); the sweep will pick it up", event_id, exc)
+
+
+def enqueue_fresh_links(*, stakeholder_ids: list[int], path: str | None) -> None:
+    """settings.PMC_FRESH_LINK_SENDER: the fresh links a person asked for, queued to send now."""
+    enqueue_send(links.fresh_link_deliveries(stakeholder_ids=stakeholder_ids, path=path))
 
 
 @shared_task(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -194,3 +196,32 @@ class RoleAssignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.cluster or _('all clusters')}"
+
+
+def new_link_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PersonalLinkKey(models.Model):
+    """The secret behind a stakeholder's personal links (plans/links.py).
+
+    Kept apart from Stakeholder so the key never appears in a history event or an export;
+    replacing it (plans.services.links.links_revoke) revokes every link already sent, and
+    that act is recorded on the stakeholder.
+    """
+
+    cluster_path = "stakeholder__cluster"
+
+    stakeholder = models.OneToOneField(
+        Stakeholder, on_delete=models.CASCADE, primary_key=True, related_name="link_key",
+        verbose_name=_("stakeholder"),
+    )
+    key = models.CharField(max_length=64, default=new_link_key, editable=False)
+    rotated_at = models.DateTimeField(_("links revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal link key")
+        verbose_name_plural = _("personal link keys")
+
+    def __str__(self) -> str:
+        return str(self.stakeholder_id)

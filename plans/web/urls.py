@@ -3,7 +3,7 @@ lines below (a flat list). Ids in paths use the `id` converter (ASCII digits onl
 
 from django.urls import URLPattern, URLResolver, path
 
-from plans.web import agreements, auth, checkin, forums, home, phases
+from plans.web import agreements, auth, checkin, forums, home, links, phases
 
 app_name = "plans"
 
@@ -17,6 +17,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="password_reset_confirm"),
     path("password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("home/", home.home, name="home"),
+    # personal links from emails (plans/links.py)
+    path("l/new/", links.fresh_link, name="link-fresh"),
+    path("l/sign-out/", links.sign_out, name="link-sign-out"),
+    path("l/<str:token>/", links.open_link, name="link"),
     # forums, attendance, agreements and phases of a plan (H7)
     path("plans/<id:plan_id>/forums/", forums.forum_list, name="forum-list"),
     path("plans/<id:plan_id>/forums/new/", forums.forum_schedule, name="forum-schedule"),
