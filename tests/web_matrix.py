@@ -88,6 +88,12 @@ TABLE: dict[tuple[str, str], Case] = {
         body=lambda s, w: {"new_password1": "x", "new_password2": "x"}, notes="invalid link: nothing changes",
     ),
     ("plans:password_reset_complete", "GET"): Case("public"),
+    # Personal links (tests/plans/web/test_personal_links.py covers good, expired and revoked ones).
+    ("plans:link", "GET"): Case("public", ok=400, kwargs=lambda s: {"token": "not-a-token"},
+                                notes="an altered link: the page asking for the address"),
+    ("plans:link-fresh", "POST"): Case("public", body=lambda s, w: {"email": "nobody@example.org"},
+                                       notes="the same answer whether or not the address is known"),
+    ("plans:link-sign-out", "POST"): Case("public"),
     ("plans:home", "GET"): Case(
         "authenticated", by_role={"admin": 302, "global_auditor": 302, "coordinator": 302},
         notes="admins and all-cluster auditors -> portfolio; a one-cluster coordinator -> the plan",
