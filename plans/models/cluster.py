@@ -61,7 +61,8 @@ class KeyFigure(VersionedModel):
         verbose_name_plural = _("key figures")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "name"], name="keyfigure_unique_name_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "name"], name="keyfigure_unique_name_per_cluster",
+                violation_error_message=_("The cluster already has a key figure with this name."))
         ]
 
     def __str__(self) -> str:
@@ -111,7 +112,8 @@ class Organization(VersionedModel):
         verbose_name_plural = _("organizations")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "name"], name="organization_unique_name_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "name"], name="organization_unique_name_per_cluster",
+                violation_error_message=_("The cluster already has an organization with this name."))
         ]
 
     def __str__(self) -> str:
@@ -147,7 +149,8 @@ class Stakeholder(VersionedModel):
         verbose_name_plural = _("stakeholders")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "email"], name="stakeholder_unique_email_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "email"], name="stakeholder_unique_email_per_cluster",
+                violation_error_message=_("The cluster already has a stakeholder with this email address."))
         ]
 
     def __str__(self) -> str:
@@ -183,7 +186,8 @@ class RoleAssignment(VersionedModel):
         verbose_name_plural = _("role assignments")
         ordering = ["cluster_id", "user_id", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster"),
+            models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster",
+                violation_error_message=_("The user already has this role in this cluster.")),
             models.UniqueConstraint(
                 fields=["user", "role"], condition=Q(cluster__isnull=True), name="role_unique_global_per_user",
                 violation_error_message=_("The user already has this role for all clusters."),

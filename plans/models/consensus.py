@@ -216,7 +216,8 @@ class Position(VersionedModel):
         verbose_name_plural = _("positions")
         ordering = ["agreement_id", "organization_id"]
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "organization"], name="position_one_per_organization")
+            models.UniqueConstraint(fields=["agreement", "organization"], name="position_one_per_organization",
+                violation_error_message=_("This organization has already taken a position on this agreement."))
         ]
 
     def __str__(self) -> str:
