@@ -28,7 +28,7 @@ from notifications.services.subscriptions import (
     subscription_delete,
     subscription_update,
 )
-from plans.admin.base import RoleScopedMixin, ServiceAdmin, admin_actor, model_values
+from plans.admin.base import RoleScopedMixin, ServiceAdmin, admin_actor, cluster_filter, model_values
 from plans.services.history import Actor
 
 
@@ -112,7 +112,7 @@ class NotificationProfileAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: 
 class DeliveryAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     can_add = False
     list_display = ["id", "created_at", "kind", "to_email", "status", "needs_review", "attempts", "sent_at", "cluster"]
-    list_filter = ["status", "needs_review", "kind", "cluster"]
+    list_filter = ["status", "needs_review", "kind", cluster_filter("cluster")]
     search_fields = ["to_email", "dedup_key", "message_id"]
     date_hierarchy = "created_at"
     list_select_related = ["cluster"]

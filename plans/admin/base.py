@@ -68,6 +68,21 @@ def model_values(form: forms.BaseForm, *, changed_only: bool, exclude: Iterable[
     return {name: form.cleaned_data[name] for name in source if name in names and name in form.cleaned_data}
 
 
+class VisibleClustersFilter(admin.RelatedFieldListFilter):
+    """The "by cluster" filter lists only the clusters the person may see (the stock one lists
+    every cluster's name to anyone with the admin open). Use as ("plan__cluster", VisibleClustersFilter)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        from plans.models import Cluster
+
+        visible = Cluster.objects.filter(access_for(request.user).scope(Cluster)).order_by("name")
+        return [(cluster.pk, str(cluster)) for cluster in visible]
+
+
+def cluster_filter(path: str) -> tuple[str, type[VisibleClustersFilter]]:
+    return (path, VisibleClustersFilter)
+
+
 class ServiceForm(forms.ModelForm):
     """Adds the reason a status change may need; admins list it in their fieldsets."""
 

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext_lazy
 from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
+    cluster_filter,
     model_values,
     service_action,
 )
@@ -81,7 +82,7 @@ def _complete_project(request: HttpRequest, actor: Actor, project: Project) -> N
 @admin.register(Project)
 class ProjectAdmin(ServiceAdmin):
     list_display = ("code", "title", "plan", "category", "status", "progress", "executing_body")
-    list_filter = ("plan__cluster", "status", "category", ProjectOverdueFilter)
+    list_filter = (cluster_filter("plan__cluster"), "status", "category", ProjectOverdueFilter)
     search_fields = ("code", "title", "objective", "executing_body")
     list_select_related = ("plan",)
     fieldsets = (
