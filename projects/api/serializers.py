@@ -211,7 +211,7 @@ class MilestoneCreateSerializer(MilestoneWriteSerializer):
 class MilestoneCompleteSerializer(serializers.Serializer):
     completed_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)  # no "" default: format uri
 
 
 class MilestoneRescheduleSerializer(serializers.Serializer):
