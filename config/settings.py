@@ -325,6 +325,31 @@ SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 })
 
+# --- Content-Security-Policy (django-csp), for every response: pages, admin, API docs -----
+# Scripts only from this site (no inline script anywhere: the Swagger UI page loads its
+# starter script from a URL, see config/api_urls.py). Inline styles stay allowed: the admin,
+# Swagger UI and Redoc set style attributes, and a style cannot run code. Nothing from
+# another host; no framing.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],  # Redoc's search runs in a worker built from a blob
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Demo -------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="pmc-demo-2012")
 
