@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from plans import consensus
 from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Position, Stakeholder
+from plans.phase_rules import subjects_closing
 from plans.selectors import agreement_list, forum_list, phase_list, position_list
 
 
@@ -79,9 +80,11 @@ def forum_attendance(*, forum: Forum) -> consensus.ForumAttendance:
 
 
 def adopted_agreements_for_phase(*, phase: Phase) -> QuerySet[Agreement]:
-    """Agreements that may close the phase: adopted, of its plan, of no phase or of this one."""
+    """Agreements that may close the phase: adopted, of its plan, of no phase or of this one, with a
+    subject that fits the phase (plans/phase_rules.py)."""
     return Agreement.objects.filter(
         Q(phase__isnull=True) | Q(phase_id=phase.pk), plan_id=phase.plan_id, status=Agreement.Status.ADOPTED,
+        subject__in=subjects_closing(phase.kind),
     ).order_by("-decided_at", "-id")
 
 
