@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.access import READ_ROLES, WRITE_ROLES, Access, access_for
 from plans.errors import DomainError, PermissionDeniedError, ValidationFailed
-from plans.models import Source
+from plans.models import Cluster, Source
 from plans.models.base import cluster_id_of
 from plans.services.history import Actor
 
@@ -72,11 +72,9 @@ class VisibleClustersFilter(admin.RelatedFieldListFilter):
     """The "by cluster" filter lists only the clusters the person may see (the stock one lists
     every cluster's name to anyone with the admin open). Use as ("plan__cluster", VisibleClustersFilter)."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-        from plans.models import Cluster
-
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
         visible = Cluster.objects.filter(access_for(request.user).scope(Cluster)).order_by("name")
-        return [(cluster.pk, str(cluster)) for cluster in visible]
+        return [(str(cluster.pk), str(cluster)) for cluster in visible]
 
 
 def cluster_filter(path: str) -> tuple[str, type[VisibleClustersFilter]]:

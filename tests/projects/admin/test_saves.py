@@ -122,6 +122,7 @@ def test_the_admin_approves_a_single_beneficiary_project_only_by_an_explicit_ove
     data["confirm_override"] = "on"
     assert coordinator_client.post(change_url(project), data).status_code == 302
     project.refresh_from_db()
-    assert project.status == "approved" and project.collective_benefit_override_reason == "The province's only laboratory"
+    assert project.status == "approved"
+    assert project.collective_benefit_override_reason == "The province's only laboratory"
     [event] = [e for e in events_after(before) if e.object_type == "projects.project"]
     assert event.reason == "forum III" and event.context["collective_benefit_override"] is True

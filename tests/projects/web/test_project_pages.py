@@ -148,8 +148,8 @@ def test_approval_without_two_beneficiaries_is_refused_in_plain_words(pages: Pag
     assert with_reason.status_code == 409 and unconfirmed.status_code == 200
     assert new_events() == []
     approved = client.post(url("project-transition", project_id=project.pk),
-                           {"to": "approved", "version": 1, "collective_benefit_override": "Pilot for the whole cluster",
-                            "confirm_override": "on"})
+                           {"to": "approved", "version": 1, "confirm_override": "on",
+                            "collective_benefit_override": "Pilot for the whole cluster"})
     assert approved.status_code == 302
     project.refresh_from_db()
     assert project.status == "approved" and project.collective_benefit_override_reason == "Pilot for the whole cluster"
