@@ -33,12 +33,12 @@ def parse_instant(value: str | None, name: str, *, end_of_day: bool = False) -> 
         return None
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
     try:
-        parsed = parse_datetime(text)
+        # A date first: parse_datetime reads "2012-09-21" as its midnight (datetime.fromisoformat),
+        # which would end an `until` day at its start.
+        day = parse_date(text)
+        parsed = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min) if day else parse_datetime(text)
         if parsed is None:
-            day = parse_date(text)
-            if day is None:
-                raise ValueError(text)
-            parsed = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+            raise ValueError(text)
     except ValueError as exc:
         raise ValidationFailed(
             _("“%(value)s” is not a valid date and time (use ISO 8601, e.g. 2012-09-20T08:30:00-03:00).")

@@ -35,12 +35,14 @@ def parse_moment(text: str, zone: zoneinfo.ZoneInfo, *, end_of_day: bool = False
     if "T" in text:
         text = text.replace(" ", "+")  # an unescaped "+" of an offset arrives as a space
     try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            if day is None:
-                return None
+        # A date first: parse_datetime reads "2012-09-21" as its midnight (datetime.fromisoformat).
+        day = parse_date(text)
+        if day is not None:
             moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+        else:
+            moment = parse_datetime(text)  # type: ignore[assignment]
+        if moment is None:
+            return None
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(dt.UTC)

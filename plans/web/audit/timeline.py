@@ -88,8 +88,9 @@ def _cursor(value: str | None) -> int | None:
     return None
 
 
-def page_of(qs: Any, *, before: int | None, after: int | None, size: int = PAGE_SIZE) -> dict[str, Any]:
+def page_of(qs: Any, *, before: int | None, after: int | None, size: int | None = None) -> dict[str, Any]:
     """One page, newest first, from a cursor: `size + 1` rows read to know whether more follow."""
+    size = size or PAGE_SIZE
     if after is not None:
         rows = list(qs.filter(id__gt=after).order_by("id")[: size + 1])
         newer, older = len(rows) > size, True
