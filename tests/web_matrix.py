@@ -144,7 +144,8 @@ TABLE: dict[tuple[str, str], Case] = {
         "version": s["pending_phase"].version, "reason": "Cubierta por otra fase"}),
     # --- the auditor's workbench (plans/web/audit): auditors and coordinators of the cluster
     ("plans:history", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"q": "x", "source": "web"}),
-    ("plans:history-compare", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"from": "2000-01-01"}),
+    ("plans:history-compare", "GET"): read(
+        "plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"from": "2000-01-01"}),
     ("plans:history-verify", "GET"): read("plan", "plan_id", readers=OVERSIGHT),
     ("plans:history-verify", "POST"): read(
         "plan", "plan_id", readers=OVERSIGHT,

@@ -252,7 +252,8 @@ def compare_sections(result: dict[str, Any], *, plan_id: int, zone: zoneinfo.Zon
             actions=[action_label(a) for a in entry["actions"]],
             events=entry["events"],
             outside_app=entry["outside_app"],
-            changes=change_rows(object_type, pairs, zone=zone, currency=currency_of.get((object_type, object_id or 0), "")),
+            changes=change_rows(object_type, pairs, zone=zone,
+                                currency=currency_of.get((object_type, object_id or 0), "")),
         )
         kind = "deleted" if entry["deleted"] else "created" if entry["created"] else "changed"
         sections[kind].append(row)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -104,7 +105,7 @@ def _streamed(qs: Any, fmt: str, filename: str) -> StreamingHttpResponse:
 
 @login_required
 @require_safe
-def history_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+def history_export(request: HttpRequest, plan_id: int) -> HttpResponseBase:
     """The plan's events with their hashes, oldest first (the timeline's filters apply, as in the API)."""
     plan = workbench_plan(request, plan_id)
     fmt = _format(request)
@@ -116,7 +117,7 @@ def history_export(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def chain_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+def chain_export(request: HttpRequest, plan_id: int) -> HttpResponseBase:
     """The plan's cluster's whole chain in position order: every link checks offline."""
     plan = workbench_plan(request, plan_id)
     fmt = _format(request)

@@ -263,7 +263,8 @@ def test_cursor_pages_walk_the_history_both_ways(story: Story, monkeypatch: pyte
     assert seen == everything and [len(p) for p in pages] == [2, 2, 1]
     newer = re.search(r'<a href="\?([^"]*)" rel="prev">', html)
     assert newer
-    assert [int(i) for i in re.findall(r'id="event-(\d+)"', html_of(client.get(url + "?" + newer.group(1))))] == pages[1]
+    back = html_of(client.get(url + "?" + newer.group(1)))
+    assert [int(i) for i in re.findall(r'id="event-(\d+)"', back)] == pages[1]
 
 
 @pytest.mark.django_db
@@ -415,7 +416,8 @@ def test_the_downloads_check_offline_with_the_script(story: Story, tmp_path: Pat
     export.write_bytes(body)
     head = HistoryChainHead.objects.get(chain_id=story.plan.cluster_id)
     checked = subprocess.run(  # nosec B603 - our own script, our own file
-        [sys.executable, "verify_export.py", export.name, "--anchor", f"{head.chain_id}:{head.last_seq}:{head.last_hash}"],
+        [sys.executable, "verify_export.py", export.name, "--anchor",
+         f"{head.chain_id}:{head.last_seq}:{head.last_hash}"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -441,7 +443,8 @@ def committed_story(transactional_db: Any, settings: Any) -> Story:
 def test_a_raw_edit_of_a_milestones_title_shows_on_the_workbench(committed_story: Story) -> None:
     story = committed_story
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE projects_milestone SET title = %s WHERE id = %s", ["Título cambiado", story.milestone.pk])
+        cursor.execute("UPDATE projects_milestone SET title = %s WHERE id = %s",
+                       ["Título cambiado", story.milestone.pk])
     client = story.client("auditor-dairy")
     timeline_url = reverse("plans:history", args=[story.plan.pk])
     events_before = HistoryEvent.objects.count()
@@ -460,7 +463,8 @@ def test_a_raw_edit_of_a_milestones_title_shows_on_the_workbench(committed_story
     html = html_of(client.get(link.split("#")[0]))
     block = event_block(html, sealed)
     assert "Made outside the application" in block and "through: database (outside the application)" in block
-    assert '<th scope="row">Title</th><td class="old">Estudio de mercado</td><td class="new">Título cambiado</td>' in block
+    assert ('<th scope="row">Title</th><td class="old">Estudio de mercado</td>'
+            '<td class="new">Título cambiado</td>') in block
     assert "Captured at the database" in block and "waiting to be sealed" not in html
     only_outside = html_of(client.get(timeline_url, {"source": "database"}))
     assert re.findall(r'id="event-(\d+)"', only_outside) == [str(sealed.pk)]
