@@ -106,7 +106,7 @@ def _streamed(qs: Any, fmt: str, filename: str) -> StreamingHttpResponse:
 @login_required
 @require_safe
 def history_export(request: HttpRequest, plan_id: int) -> HttpResponseBase:
-    """The plan's events with their hashes, oldest first (the timeline's filters apply, as in the API)."""
+    """The plan's whole history with its hashes, oldest first (a subset of the cluster's chain)."""
     plan = workbench_plan(request, plan_id)
     fmt = _format(request)
     if fmt is None:
