@@ -495,3 +495,16 @@ def test_a_global_auditor_verifies_any_clusters_chain_and_others_only_their_own(
         client = people.client(who)
         assert client.post(reverse("plans:history-verify", args=[people.dairy_plan.pk])).status_code == dairy, who
         assert client.post(reverse("plans:history-verify", args=[plan.pk])).status_code == others, who
+
+
+def test_a_date_alone_ends_at_the_end_of_its_day_for_the_upper_bound() -> None:
+    """The API's and the pages' `until=2012-09-21` covers the whole day (it once ended at 00:00)."""
+    from django.utils import timezone
+
+    from plans.audit.timeline import parse_instant
+
+    day = dt.date(2012, 9, 21)
+    end = parse_instant(day.isoformat(), "until", end_of_day=True)
+    start = parse_instant(day.isoformat(), "since")
+    assert end == timezone.make_aware(dt.datetime.combine(day, dt.time.max)).astimezone(dt.UTC)
+    assert start == timezone.make_aware(dt.datetime.combine(day, dt.time.min)).astimezone(dt.UTC)
