@@ -12,7 +12,7 @@ import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -84,8 +84,8 @@ def format_value(object_type: str, name: str, value: Any, *, zone: zoneinfo.Zone
     if isinstance(model_field, models.BooleanField):
         return str(_("yes") if value else _("no"))
     if model_field.is_relation:
-        related = model_field.related_model
-        label = str(related._meta.verbose_name) if related is not None and related != "self" else ""
+        related = model_field.related_model  # a row by id: its name would cost a query per event
+        label = str(related._meta.verbose_name) if isinstance(related, type) else ""
         return f"{label} #{value}".strip()
     if isinstance(model_field, models.DateTimeField) and isinstance(value, str):
         moment = parse_datetime(value)
@@ -182,7 +182,6 @@ class EventRow:
     before_url: str
     short_hash: str
     context: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def change_rows(
