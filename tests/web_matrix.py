@@ -142,6 +142,18 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plans:phase-skip", "GET"): write("pending_phase", "phase_id", ok=200),
     ("plans:phase-skip", "POST"): write("pending_phase", "phase_id", body=lambda s, w: {
         "version": s["pending_phase"].version, "reason": "Cubierta por otra fase"}),
+    # --- the auditor's workbench (plans/web/audit): auditors and coordinators of the cluster
+    ("plans:history", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"q": "x", "source": "web"}),
+    ("plans:history-compare", "GET"): read(
+        "plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"from": "2000-01-01"}),
+    ("plans:history-verify", "GET"): read("plan", "plan_id", readers=OVERSIGHT),
+    ("plans:history-verify", "POST"): read(
+        "plan", "plan_id", readers=OVERSIGHT,
+        notes="runs the chain check (sealing captured changes first): an audit act, not a change to the plan",
+    ),
+    ("plans:history-export", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"format": "csv"}),
+    ("plans:history-chain-export", "GET"): read("plan", "plan_id", readers=OVERSIGHT),
+    ("plans:history-verify-script", "GET"): Case("authenticated", notes="docs/verify_export.py: no secret in it"),
     # --- projects (projects/web)
     ("projects:portfolio", "GET"): Case(
         "authenticated", by_role={"coordinator": 302, "stakeholder": 302, "auditor": 302},

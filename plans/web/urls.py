@@ -4,6 +4,9 @@ lines below (a flat list). Ids in paths use the `id` converter (ASCII digits onl
 from django.urls import URLPattern, URLResolver, path
 
 from plans.web import agreements, auth, checkin, forums, home, links, phases
+from plans.web.audit import compare as history_compare
+from plans.web.audit import timeline as history_timeline
+from plans.web.audit import verify as history_verify
 
 app_name = "plans"
 
@@ -42,4 +45,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("phases/<id:phase_id>/start/", phases.phase_start, name="phase-start"),
     path("phases/<id:phase_id>/complete/", phases.phase_complete, name="phase-complete"),
     path("phases/<id:phase_id>/skip/", phases.phase_skip, name="phase-skip"),
+    # the auditor's workbench: timeline, compare, verify and the downloads (H11)
+    path("plans/<id:plan_id>/history/", history_timeline.history, name="history"),
+    path("plans/<id:plan_id>/history/compare/", history_compare.history_compare, name="history-compare"),
+    path("plans/<id:plan_id>/history/verify/", history_verify.history_verify, name="history-verify"),
+    path("plans/<id:plan_id>/history/export/", history_verify.history_export, name="history-export"),
+    path("plans/<id:plan_id>/history/chain-export/", history_verify.chain_export, name="history-chain-export"),
+    path("history/verify_export.py", history_verify.verify_script, name="history-verify-script"),
 ]
