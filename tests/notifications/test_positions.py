@@ -82,7 +82,7 @@ def test_the_request_says_why_names_each_organization_and_links_each_option(worl
     sending.send_batch(dispatch.dispatch_event(event_id=opened_event(agreement).pk))
     by_to = {m.to[0]: m for m in mail.outbox}
     rosa, julio = world.people[0], world.people[1]
-    spanish = by_to[rosa.email].body
+    spanish = str(by_to[rosa.email].body)
     # One batch composes once per organization: each reader sees their own organization.
     assert "Tambo La Esperanza" in spanish and "Usina" not in spanish
     assert "Usina Láctea del Norte" in by_to[julio.email].body
@@ -98,7 +98,7 @@ def test_the_request_says_why_names_each_organization_and_links_each_option(worl
         en_page = opened["Location"]
     first_line = spanish.splitlines()[0]  # why, for whom, by when (the date in the reader's language)
     assert "Tambo La Esperanza" in first_line and "16 de junio de 2031" in first_line
-    html = by_to[rosa.email].alternatives[0][0]
+    html = str(by_to[rosa.email].alternatives[0][0])  # type: ignore[attr-defined]
     assert html.count("/l/") >= 5  # four options and "record your organization's position"
     assert with_english.get(str(en_page)).status_code == 200
     assert not Position.objects.filter(agreement=agreement).exists()  # following links recorded nothing
