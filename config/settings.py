@@ -299,6 +299,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") 
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "plans.links.LinkSessionMiddleware")
 PMC_LINK_MAX_AGE_DAYS = env.int("PMC_LINK_MAX_AGE_DAYS", default=30)
+# An agreement opened without a closing date closes (asks for positions by) this many days later.
+PMC_AGREEMENT_OPEN_DAYS = env.int("PMC_AGREEMENT_OPEN_DAYS", default=14)
 # Who sends "a fresh link" to an address that asks for one (plans/web/links.py): a dotted path
 # to a callable(email, language) in the notifications app, so plans imports nothing of it.
 PMC_FRESH_LINK_SENDER = "notifications.tasks.enqueue_fresh_links"

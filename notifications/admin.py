@@ -73,7 +73,8 @@ class SubscriptionAdmin(ProgrammeAdminsOnly, ServiceAdmin):
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(ProgrammeAdminsOnly, ServiceAdmin):
     form = forms.ModelForm  # type: ignore[assignment]
-    fields = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
+    fields = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days",
+              "agreement_after_days", "agreement_before_days"]
     list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
     list_select_related = ["plan"]
     raw_id_fields = ["plan"]

@@ -96,6 +96,14 @@ class ReminderPolicy(VersionedModel):
         _("escalate to coordinators after N days overdue"), default=14
     )
     forum_reminder_days = models.PositiveSmallIntegerField(_("remind N days before a forum"), default=1)
+    # Open agreements: member organizations without a position are reminded N days after the
+    # agreement opened and M days before its closing date (0: no such reminder).
+    agreement_after_days = models.PositiveSmallIntegerField(
+        _("remind non-responders N days after an agreement opens"), default=3
+    )
+    agreement_before_days = models.PositiveSmallIntegerField(
+        _("remind non-responders N days before an agreement closes"), default=1
+    )
 
     class Meta:
         verbose_name = _("reminder policy")

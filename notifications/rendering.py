@@ -36,9 +36,10 @@ def recipient_url(delivery: Delivery, page: str) -> str:
 
 
 def content_key(delivery: Delivery, language: str) -> tuple[object, ...]:
-    """Deliveries with the same key say the same thing (only the recipient differs)."""
+    """Deliveries with the same key say the same thing (only the recipient differs); a position
+    request names the recipient's organization."""
     return (delivery.kind, delivery.event_id, delivery.object_id, delivery.pk if delivery.kind == "digest" else None,
-            delivery.payload.get("days"), language, delivery.time_zone)
+            delivery.payload.get("days"), delivery.payload.get("organization"), language, delivery.time_zone)
 
 
 def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | None = None) -> EmailMultiAlternatives:

@@ -103,9 +103,11 @@ def run_reminder_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     milestones = reminders.milestone_reminders(now=now)
     forums = reminders.forum_reminders(now=now)
+    agreements = reminders.agreement_reminders(now=now)
     digest_ids = digests.digests(now=now)
-    enqueue_send(milestones + forums + digest_ids)
-    return {"milestones": len(milestones), "forums": len(forums), "digests": len(digest_ids)}
+    enqueue_send(milestones + forums + agreements + digest_ids)
+    return {"milestones": len(milestones), "forums": len(forums), "agreements": len(agreements),
+            "digests": len(digest_ids)}
 
 
 @shared_task(name="notifications.sweep_outbox")

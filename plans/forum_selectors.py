@@ -58,6 +58,14 @@ def member_organizations(*, cluster_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(cluster_id=cluster_id, is_active=True).order_by("name")
 
 
+def non_responding_members(*, agreement: Agreement) -> QuerySet[Organization]:
+    """The cluster's active full members that have not taken a position on the agreement yet:
+    the organizations reminded to answer (the consent rule counts full members)."""
+    return Organization.objects.filter(
+        cluster_id=agreement.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL,
+    ).exclude(positions__agreement=agreement).order_by("name")
+
+
 def own_organizations(*, user: Any, cluster_id: int) -> QuerySet[Organization]:
     """The active member organizations the user is an active person of in that cluster (the
     ones a stakeholder may record a position for; the service checks the same)."""

@@ -132,6 +132,13 @@ TABLE: dict[tuple[str, str], Case] = {
               "`organization`, so records its position (any other: the service's 403)"),
     ("plans:agreement-close", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
         "version": s["agreement"].version}),
+    ("plans:agreement-position", "GET"): write(
+        "agreement", "agreement_id", ok=200, query=lambda s: {"option": "agree"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="the confirmation page of an email's option link: shows, records nothing; auditors 403",
+    ),
+    ("plans:agreement-position", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
+        "organization": s["organization"].pk, "position": "agree"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="as position-record: the world's stakeholder is a person of `organization`"),
     ("plans:phase-list", "GET"): read("plan", "plan_id"),
     ("plans:phase-start", "GET"): write("startable_phase", "phase_id", ok=200),
     ("plans:phase-start", "POST"): write("startable_phase", "phase_id", body=lambda s, w: {
@@ -201,6 +208,9 @@ TABLE: dict[tuple[str, str], Case] = {
             "due_soon_days": "10, 2", "overdue_every_days": "3", "escalate_after_days": "9",
             "forum_reminder_days": "1", "version": str(s["reminder_policy"].version),
         },
+    ),
+    ("notifications:agreement-remind", "POST"): write(
+        "agreement", "agreement_id", notes="remind the organizations without a position: coordinators",
     ),
     # --- projects: milestone list, calendar and page; project, beneficiary and funding pages (H6)
     ("projects:milestone-list", "GET"): read("plan", "plan_id", query=lambda s: {"overdue": "on", "q": "x"}),
