@@ -170,8 +170,11 @@ class PreferencesForm(forms.Form):
     `<scope>-<id>-events` field, grouped by the template.
     """
 
-    language = forms.ChoiceField(label=_("Language of the emails and pages"), choices=Language.choices)
-    time_zone = forms.ChoiceField(label=_("Your time zone"), help_text=_("Dates and times in emails are shown in it."))
+    # Not required: a field left out of the POST leaves that choice as it is.
+    language = forms.ChoiceField(label=_("Language of the emails and pages"), choices=Language.choices,
+                                 required=False)
+    time_zone = forms.ChoiceField(label=_("Your time zone"), help_text=_("Dates and times in emails are shown in it."),
+                                  required=False)
     paused = forms.BooleanField(label=_("Pause all emails (until you untick this)"), required=False)
 
     def __init__(self, *args: Any, scopes: list[tuple[str, int, str, dict[str, Any]]], time_zones: list[str],
@@ -184,6 +187,7 @@ class PreferencesForm(forms.Form):
             how = state["frequency"] if state["is_active"] else "off"
             self.fields[f"{prefix}-how"] = forms.ChoiceField(
                 label=_("How often"), choices=HOW_OFTEN_CHOICES, widget=forms.RadioSelect, initial=how,
+                required=False,
             )
             self.fields[f"{prefix}-events"] = forms.MultipleChoiceField(
                 label=_("Which messages"), choices=kind_choices(), widget=forms.CheckboxSelectMultiple,
@@ -195,9 +199,9 @@ class PreferencesForm(forms.Form):
         return [{**s, "how": self[f"{s['prefix']}-how"], "events": self[f"{s['prefix']}-events"]} for s in self.scopes]
 
     def choices(self) -> list[tuple[str, int, str, list[str]]]:
-        """(scope, scope_id, how often, events) of each scope, from the valid form."""
+        """(scope, scope_id, how often, events) of each scope the POST chose for, from the valid form."""
         data = self.cleaned_data
         return [
             (s["scope"], s["scope_id"], data[f"{s['prefix']}-how"], list(data[f"{s['prefix']}-events"]))
-            for s in self.scopes
+            for s in self.scopes if data.get(f"{s['prefix']}-how")
         ]

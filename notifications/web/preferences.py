@@ -102,6 +102,8 @@ def _context(request: HttpRequest, stakeholder: Stakeholder, profile: Notificati
 def preferences(request: HttpRequest) -> HttpResponse:
     stakeholder = _stakeholder(request)
     if stakeholder is None:
+        if request.method == "POST":
+            raise Http404  # nobody to act for
         return render(request, TEMPLATE, {"stakeholder": None})
     profile = selectors.profile_of(stakeholder)
     if request.method != "POST":
@@ -114,8 +116,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         scopes = [ScopeChoice(scope, scope_id, how, tuple(events)) for scope, scope_id, how, events in form.choices()]
         outcome = run_service(
-            request, form, preferences_save, stakeholder_id=stakeholder.pk, language=data["language"],
-            time_zone=data["time_zone"], paused=data["paused"], scopes=scopes,
+            request, form, preferences_save, stakeholder_id=stakeholder.pk, language=data["language"] or None,
+            time_zone=data["time_zone"] or None, paused=data["paused"], scopes=scopes,
         )
         if outcome.ok:
             messages.success(request, _("Your choices are saved.") if outcome.value is not None
