@@ -35,8 +35,11 @@ def _profile(token: str) -> NotificationProfile:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The address carries a secret: never sent on as a Referer, never indexed."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The address carries a secret: never sent to another site as a Referer, never indexed.
+
+    `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on the
+    page's own POSTs, which Django's CSRF check refuses."""
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 
