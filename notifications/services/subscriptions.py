@@ -31,7 +31,7 @@ POLICY_FIELDS = frozenset({"due_soon_days", "overdue_every_days", "escalate_afte
 # The actions of the events a person's notification choices write on their stakeholder row.
 UNSUBSCRIBE = "unsubscribe"
 RESUBSCRIBE = "resubscribe"
-ROTATE_CALENDAR_TOKEN = "rotate_calendar_token"
+ROTATE_CALENDAR_TOKEN = "rotate_calendar_token"  # noqa: S105 - an action name, not a secret
 
 
 def _check_may_manage(actor: Actor, stakeholder: Stakeholder) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -177,7 +178,7 @@ class PreferencesForm(forms.Form):
                                   required=False)
     paused = forms.BooleanField(label=_("Pause all emails (until you untick this)"), required=False)
 
-    def __init__(self, *args: Any, scopes: list[tuple[str, int, str, dict[str, Any]]], time_zones: list[str],
+    def __init__(self, *args: Any, scopes: Sequence[tuple[str, int, str, dict[str, Any]]], time_zones: list[str],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(tz, tz) for tz in time_zones]  # type: ignore[attr-defined]
