@@ -134,9 +134,9 @@ def test_revoking_ends_every_link_and_every_open_session(world: World, producer:
     url = path_of(links.personal_url(producer.pk, "/home/"))
     client = Client()
     client.get(url)
-    assert client.get("/home/").status_code == 200
+    assert client.get("/me/").status_code == 200  # the stakeholder's own home (/home/ sends them there)
     links_revoke(stakeholder_id=producer.pk, actor=Actor(world.users["coordinator"], "web"))
-    assert client.get("/home/").status_code == 302  # to the front door: the session no longer acts as them
+    assert client.get("/me/").status_code == 302  # to the front door: the session no longer acts as them
     assert Client().get(url).status_code == 410
     assert HistoryEvent.objects.filter(object_type="plans.stakeholder", object_id=producer.pk,
                                        action="revoke_links").count() == 1
