@@ -198,7 +198,8 @@ def test_fresh_link_deliveries_carry_a_working_link_to_the_page(producer: Stakeh
     url = next(word for word in message.body.split() if "/l/" in word)
     client = Client()
     assert client.get(path_of(url))["Location"] == "/home/"
-    assert client.get("/home/").status_code == 200
+    assert client.get("/home/")["Location"] == "/me/"  # a link session's home is the stakeholder's own
+    assert client.get("/me/").status_code == 200
 
 
 def test_asking_too_often_is_refused(producer: Stakeholder) -> None:
@@ -210,10 +211,10 @@ def test_asking_too_often_is_refused(producer: Stakeholder) -> None:
 
 def test_signing_out_ends_the_link_session(producer: Stakeholder) -> None:
     client = Client()
-    client.get(path_of(links.personal_url(producer.pk, "/home/")))
-    assert client.get("/home/").status_code == 200
+    client.get(path_of(links.personal_url(producer.pk, "/me/")))
+    assert client.get("/me/").status_code == 200
     assert client.post(reverse("plans:link-sign-out")).status_code == 200
-    assert client.get("/home/").status_code == 302
+    assert client.get("/me/").status_code == 302
 
 
 def test_a_person_signed_in_as_themselves_keeps_their_roles(world: World) -> None:
