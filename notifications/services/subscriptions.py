@@ -155,7 +155,7 @@ def unsubscribe(*, token: str) -> NotificationProfile | None:
     One `unsubscribe` event on the stakeholder; none when they had already unsubscribed.
     """
     profile = (
-        NotificationProfile.objects.select_for_update().select_related("stakeholder__user")
+        NotificationProfile.objects.select_for_update(of=("self",)).select_related("stakeholder__user")
         .filter(unsubscribe_token=token).first()
     )
     if profile is not None and profile.unsubscribed_at is None:
@@ -191,7 +191,7 @@ def resubscribe(*, stakeholder_id: int, actor: Actor) -> NotificationProfile:
 def resubscribe_by_token(*, token: str) -> NotificationProfile | None:
     """"Resubscribe" on the page shown after unsubscribing, proven by the same secret token."""
     profile = (
-        NotificationProfile.objects.select_for_update().select_related("stakeholder__user")
+        NotificationProfile.objects.select_for_update(of=("self",)).select_related("stakeholder__user")
         .filter(unsubscribe_token=token).first()
     )
     return _resubscribe(profile, token_actor(profile)) if profile is not None else None
