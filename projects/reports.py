@@ -43,6 +43,9 @@ from projects import selectors
 from projects.models import Expenditure, FundingLine, Indicator, Measurement, Milestone, Project
 
 OPEN_MILESTONES = tuple(Milestone.OPEN_STATUSES)
+# The most overdue milestones listed (their total is always given): a printed list of a thousand
+# rows helps no assembly, and long tables are what costs WeasyPrint most (docs/benchmarks.md).
+OVERDUE_LISTED = 100
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -73,7 +76,7 @@ def plan_report(row: dict[str, Any], *, user: Any, now: dt.datetime | None = Non
         "indicators": selectors.plan_indicators(plan_id),
         "forums": _forums(plan_id),
         "agreements": _agreements(plan_id, open_tallies),
-        "overdue": [_overdue_row(m, on) for m in overdue],
+        "overdue": [_overdue_row(m, on) for m in overdue[:OVERDUE_LISTED]],
         "chain": _head(cluster_id),
         "as_of": None,
         "on": on,
@@ -311,7 +314,7 @@ def _overdue_as_of(milestones: list[dict[str, Any]], projects: list[dict[str, An
     names = dict(Stakeholder.objects.filter(pk__in={m.get("responsible") for m in late} - {None})
                  .values_list("id", "name"))
     return [_overdue_row({**m, "project_code": codes.get(m.get("project")), "responsible_name":
-                          names.get(m.get("responsible"))}, on) for m in late]
+                          names.get(m.get("responsible"))}, on) for m in late[:OVERDUE_LISTED]]
 
 
 def _head_at(cluster_id: int, at: dt.datetime) -> dict[str, Any] | None:
