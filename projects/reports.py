@@ -164,7 +164,7 @@ def plan_report_as_of(row: dict[str, Any], at: dt.datetime, *, now: dt.datetime 
     plan_rows = [r for r in rows[Plan] if r["id"] == row["id"]]
     milestones = rows[Milestone]
     projects = sorted(rows[Project], key=lambda p: (p.get("code") or "", p["id"]))
-    by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_project: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for m in milestones:
         by_project[m.get("project")].append(m)
     for project in projects:
@@ -237,7 +237,7 @@ def _milestone_counts(milestones: list[dict[str, Any]], on: dt.date) -> dict[str
 
 
 def _funding_as_of(lines: list[dict[str, Any]], expenditures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    executed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    executed: dict[Any, Decimal] = defaultdict(lambda: ZERO)
     for e in expenditures:
         executed[e.get("funding_line")] += Decimal(e.get("amount") or 0)
     return [{"currency": line.get("currency"), "source": line.get("source"), "budget": Decimal(line.get("budget") or 0),
@@ -255,7 +255,7 @@ def money_by_source(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         sums["executed"] += line["executed"]
     money = []
     for currency in sorted(by_currency):
-        sources = []
+        sources: list[dict[str, Any]] = []
         for source in selectors.FUNDING_SOURCES:
             amounts = by_currency[currency].get(source, {"budget": ZERO, "executed": ZERO})
             sources.append({"source": source, "label": FundingLine.Source(source).label, **amounts,
@@ -267,7 +267,7 @@ def money_by_source(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _indicators_as_of(indicators: list[dict[str, Any]], measurements: list[dict[str, Any]],
                       projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    latest: dict[int, dict[str, Any]] = {}
+    latest: dict[Any, dict[str, Any]] = {}
     for m in sorted(measurements, key=lambda m: (m.get("measured_on") or dt.date.min, m["id"])):
         latest[m.get("indicator")] = {"measured_on": m.get("measured_on"), "value": m.get("value")}
     codes = {p["id"]: p.get("code") for p in projects}
@@ -280,8 +280,8 @@ def _indicators_as_of(indicators: list[dict[str, Any]], measurements: list[dict[
 
 def _forums_as_of(forums: list[dict[str, Any]], attendance: list[dict[str, Any]],
                   phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    organizations: dict[int, int] = defaultdict(int)
-    people: dict[int, int] = defaultdict(int)
+    organizations: dict[Any, int] = defaultdict(int)
+    people: dict[Any, int] = defaultdict(int)
     for a in attendance:
         if a.get("organization") is not None:
             organizations[a.get("forum")] += 1
@@ -295,7 +295,7 @@ def _forums_as_of(forums: list[dict[str, Any]], attendance: list[dict[str, Any]]
 
 def _agreements_as_of(agreements: list[dict[str, Any]], positions: list[dict[str, Any]],
                       forums: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    taken: dict[int, list[str]] = defaultdict(list)
+    taken: dict[Any, list[Any]] = defaultdict(list)
     for p in positions:
         taken[p.get("agreement")].append(p.get("position"))
     forum_titles = {f["id"]: f.get("title") for f in forums}
@@ -311,7 +311,7 @@ def _overdue_as_of(milestones: list[dict[str, Any]], projects: list[dict[str, An
                    on: dt.date) -> list[dict[str, Any]]:
     late = sorted((m for m in milestones if _is_overdue(m, on)), key=lambda m: (m["due_date"], m["id"]))
     codes = {p["id"]: p.get("code") for p in projects}
-    names = dict(Stakeholder.objects.filter(pk__in={m.get("responsible") for m in late} - {None})
+    names: dict[Any, str] = dict(Stakeholder.objects.filter(pk__in={m.get("responsible") for m in late} - {None})
                  .values_list("id", "name"))
     return [_overdue_row({**m, "project_code": codes.get(m.get("project")), "responsible_name":
                           names.get(m.get("responsible"))}, on) for m in late[:OVERDUE_LISTED]]

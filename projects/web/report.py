@@ -46,6 +46,7 @@ from projects import reports, selectors
 from projects.permissions import DASHBOARD
 
 TEMPLATE = "projects/report.html"
+logger = logging.getLogger(__name__)
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # not one INFO line per step and page
 AS_OF_ROLES = HISTORY.read  # the as-of report is read from the history
 SEAL_BATCHES = 10  # x 1000 captured changes sealed before an as-of read, as the API's as-of does
@@ -65,8 +66,13 @@ def plan_report_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
     if status != 200:
         return render(request, TEMPLATE, context, status=status)
     html = render_to_string(TEMPLATE, context, request=request)
-    response = HttpResponse(render_pdf(html, base_url=request.build_absolute_uri("/")),
-                            content_type="application/pdf")
+    try:
+        pdf = render_pdf(html, base_url=request.build_absolute_uri("/"))
+    except OSError:  # WeasyPrint loads Pango when it is imported: a machine without it (see README)
+        logger.exception("the PDF report needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
+        context["pdf_unavailable"] = True
+        return render(request, TEMPLATE, {**context, "pdf": False}, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     day = (context["report"]["as_of"] or context["report"]["generated_at"])
     name = f"{slugify(context['report']['plan']['title'])[:60] or 'plan'}-{timezone.localdate(day).isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -77,7 +77,8 @@ def test_each_chain_stays_in_time_order_and_verifies(demo: Plan) -> None:
 def test_only_a_command_may_record_the_past() -> None:
     cluster = f.ClusterFactory.create()
     with recorded_at(dt.datetime(2012, 1, 1, tzinfo=dt.UTC)), pytest.raises(RuntimeError, match="command"):
-        cluster_services.organization_create(cluster_id=cluster.pk, actor=Actor.system(Source.WEB), name="X", kind="other")
+        cluster_services.organization_create(cluster_id=cluster.pk, actor=Actor.system(Source.WEB), name="X",
+                                             kind="other")
 
 
 def test_the_past_cannot_be_recorded_behind_the_chains_last_event() -> None:

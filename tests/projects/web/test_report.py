@@ -39,7 +39,7 @@ plan_world = worlds.plan_world
 TUCUMAN = ZoneInfo("America/Argentina/Tucuman")
 
 
-def url(plan: Plan, *, pdf: bool = False, **query: str) -> str:
+def url(plan: Plan, *, pdf: bool = False, **query: Any) -> str:
     path = reverse("projects:plan-report-pdf" if pdf else "projects:plan-report", kwargs={"plan_id": plan.pk})
     return path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
@@ -247,6 +247,22 @@ def test_a_pdf_with_an_outside_resource_is_still_made_without_fetching_it(monkey
     assert pdf.startswith(b"%PDF") and "Informe" in pdf_text(pdf)
 
 
+def test_without_pango_the_pdf_link_answers_503_with_the_printable_page(
+    plan_world: PlanWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projects.web import report
+
+    def missing(*args: Any, **kwargs: Any) -> bytes:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(report, "render_pdf", missing)
+    response = plan_world.client("coordinator").get(url(plan_world.plan, pdf=True))
+
+    assert response.status_code == 503 and response["Content-Type"].startswith("text/html")
+    html = main_of(response.content.decode())
+    assert "PDF cannot be made" in html and "Laboratorio de calidad" in html
+
+
 # --- As of a moment ------------------------------------------------------------------------------
 
 
@@ -349,7 +365,7 @@ def test_a_stakeholder_of_the_demo_reads_the_live_report_only(demo: Plan) -> Non
 
 
 def _queries(world: PlanWorld, django_assert_max_num_queries: Any, bound: int, plan: Plan | None = None,
-             **query: str) -> int:
+             **query: Any) -> int:
     client = world.client("coordinator")
     client.get(url(plan or world.plan, **query))  # warm: session, caches
     with django_assert_max_num_queries(bound) as captured:
