@@ -170,6 +170,8 @@ TABLE: dict[tuple[str, str], Case] = {
         notes="every cluster at a glance: admins and all-cluster auditors; others -> home",
     ),
     ("projects:plan", "GET"): read("plan", "plan_id"),
+    ("projects:plan-report", "GET"): read("plan", "plan_id", notes="?as_of=: coordinators and auditors only"),
+    ("projects:plan-report-pdf", "GET"): read("plan", "plan_id"),
     # --- notifications (notifications/web): coordinators and auditors read, coordinators act
     ("notifications:overview", "GET"): Case(
         "authenticated", by_role={"stakeholder": 403}, notes="the clusters one oversees; stakeholders have none",
