@@ -121,7 +121,8 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plan-list", "POST"): create(lambda s, w: {"cluster": s.cluster.pk, "title": "PMC 2014"}),
     ("plan-detail", "GET"): read("plan"),
     ("plan-detail", "PATCH"): write("plan", lambda s, w: {"vision": "Leche de calidad"}),
-    ("plan-transition", "POST"): write("plan", lambda s, w: {"to": "validated"}),
+    # A move without phase rules (validation needs its phases: plans/phase_rules.py).
+    ("plan-transition", "POST"): write("plan", lambda s, w: {"to": "cancelled", "reason": "Merged into another"}),
     ("plan-reformulate", "POST"): write("approved_plan", lambda s, w: {"reason": "Strengthened in 2014"}, ok=201),
     ("strategicline-list", "GET"): listing("strategic_line"),
     ("strategicline-list", "POST"): create(lambda s, w: {"plan": s["plan"].pk, "code": "L9", "title": "Calidad"}),
