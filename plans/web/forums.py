@@ -127,6 +127,8 @@ def _detail(request: HttpRequest, forum: Forum, *, rsvp_form: RsvpForm | None = 
         may_open_agreement=may(request.user, cluster_id, AGREEMENT.write_roles("create")),
         person=person, person_zone=_person_zone(person, zone_of(forum.plan)),
         may_rsvp=may_rsvp, rsvp_form=rsvp_form if may_rsvp else None, reply=reply, chosen=chosen,
+        # A reply refused because the forum changed meanwhile (cancelled, held): say why.
+        rsvp_refusals=list(rsvp_form.non_field_errors()) if rsvp_form is not None and not may_rsvp else [],
         preselected=asked in ForumResponse.Answer.values and (reply is None or reply.answer != asked),
         answer_buttons=ANSWER_BUTTONS, replies=forum_selectors.forum_replies(forum=forum) if oversees else None,
     )
