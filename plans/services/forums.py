@@ -217,18 +217,15 @@ def forum_rsvp(
 
 def _replying_stakeholder(actor: Actor, cluster_id: int, stakeholder_id: int | None) -> Stakeholder:
     """Whose reply it is: one's own record for a stakeholder, any person of the cluster for a coordinator."""
-    if actor.user is not None and access_for(actor.user).acts_only_for_self(cluster_id):
-        own = Stakeholder.objects.filter(user_id=actor.user_id, cluster_id=cluster_id, is_active=True)
-        if stakeholder_id is not None:
-            own = own.filter(pk=stakeholder_id)
-        found = own.order_by("pk").first()
+    user_id = actor.user_id
+    own = Stakeholder.objects.filter(user_id=user_id or 0, cluster_id=cluster_id, is_active=True).order_by("pk")
+    if user_id is not None and access_for(actor.user).acts_only_for_self(cluster_id):
+        found = (own.filter(pk=stakeholder_id) if stakeholder_id is not None else own).first()
         if found is None:
             raise PermissionDeniedError(_("You may reply only for yourself."))
         return found
-    if stakeholder_id is None:
-        own_record = Stakeholder.objects.filter(
-            user_id=actor.user_id, cluster_id=cluster_id, is_active=True
-        ).order_by("pk").first() if actor.user_id is not None else None
+    if stakeholder_id is None:  # a coordinator replying for themselves, if they are a stakeholder too
+        own_record = own.first() if user_id is not None else None
         if own_record is None:
             raise ValidationFailed(_("Say whose reply this is."), errors={"stakeholder": [_("Required.")]})
         return own_record

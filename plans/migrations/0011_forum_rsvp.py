@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0009_personal_link_key'),
+        ('plans', '0010_constraint_messages_all'),
     ]
 
     operations = [
