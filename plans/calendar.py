@@ -26,6 +26,7 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -81,7 +82,7 @@ def forum_event(forum: Forum, *, cancelled: bool = False, stamp: dt.datetime | N
         event.add("location", location)
     if forum.agenda:
         event.add("description", forum.agenda)
-    event.add("url", f"{settings.SITE_URL}/api/v1/forums/{forum.pk}/")
+    event.add("url", f"{settings.SITE_URL}{reverse('plans:forum-detail', args=[forum.pk])}")  # the page, not the API
     event.add("status", "CANCELLED" if cancelled or forum.status == Forum.Status.CANCELLED else "CONFIRMED")
     return event
 

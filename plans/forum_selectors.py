@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from plans import consensus
-from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Position, Stakeholder
+from plans.models import Agreement, Forum, ForumAttendance, ForumResponse, Organization, Phase, Position, Stakeholder
 from plans.phase_rules import subjects_closing
 from plans.selectors import agreement_list, forum_list, phase_list, position_list
 
@@ -216,3 +216,56 @@ def agreement_tally(*, agreement: Agreement) -> Tally:
         details = {k: v for k, v in projection.tally.items() if k not in consensus.POSITION_VALUES}
         outcome = projection.status
     return Tally(rows=rows, stored=stored, details=details, outcome_if_closed=outcome)
+
+
+@dataclass
+class ReplyRow:
+    answer: str
+    label: str
+    people: list[Stakeholder]
+
+
+@dataclass
+class Replies:
+    """Who answered a forum's invitation, per answer, and how many of the cluster's active
+    stakeholders have not answered yet. Two queries at any size."""
+
+    rows: list[ReplyRow]
+    not_answered: int
+
+    @property
+    def answered(self) -> int:
+        return sum(len(row.people) for row in self.rows)
+
+
+def forum_replies(*, forum: Forum) -> Replies:
+    replies = list(
+        ForumResponse.objects.filter(forum=forum).select_related("stakeholder").order_by("stakeholder__name", "pk")
+    )
+    not_answered = (
+        Stakeholder.objects.filter(cluster_id=forum.plan.cluster_id, is_active=True)
+        .exclude(forum_responses__forum=forum).count()
+    )
+    return Replies(
+        rows=[
+            ReplyRow(answer=value, label=str(label), people=[r.stakeholder for r in replies if r.answer == value])
+            for value, label in ForumResponse.Answer.choices
+        ],
+        not_answered=not_answered,
+    )
+
+
+def own_stakeholder(*, user: Any, cluster_id: int, linked: Stakeholder | None = None) -> Stakeholder | None:
+    """The person the page speaks to: the stakeholder whose personal link opened the session,
+    else the user's own active stakeholder record in that cluster (None for most coordinators)."""
+    if linked is not None:
+        return linked if linked.cluster_id == cluster_id else None
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Stakeholder.objects.filter(user=user, cluster_id=cluster_id, is_active=True).order_by("pk").first()
+
+
+def own_reply(*, forum: Forum, stakeholder: Stakeholder | None) -> ForumResponse | None:
+    if stakeholder is None:
+        return None
+    return ForumResponse.objects.filter(forum=forum, stakeholder=stakeholder).first()

@@ -94,7 +94,8 @@ PHASE = ActionRoles(
 )
 FORUM = ActionRoles(
     actions={"create": WRITE_ROLES, "partial_update": WRITE_ROLES, "hold": WRITE_ROLES, "cancel": WRITE_ROLES,
-             "attendance": WRITE_ROLES, "attendance_remove": WRITE_ROLES},
+             "attendance": WRITE_ROLES, "attendance_remove": WRITE_ROLES,
+             "rsvp": STAKEHOLDER_WRITE_ROLES},  # a stakeholder: only their own reply (service)
 )
 AGREEMENT = ActionRoles(
     actions={

@@ -24,6 +24,7 @@ from plans.models import (
     Cluster,
     Forum,
     ForumAttendance,
+    ForumResponse,
     KeyFigure,
     Organization,
     Phase,
@@ -159,6 +160,15 @@ class ForumAttendanceFactory(DjangoModelFactory[ForumAttendance]):
     forum = factory.SubFactory(ForumFactory)
     organization = factory.SubFactory(OrganizationFactory, cluster=factory.SelfAttribute("..forum.plan.cluster"))
     stakeholder = None
+
+
+class ForumResponseFactory(DjangoModelFactory[ForumResponse]):
+    class Meta:
+        model = ForumResponse
+
+    forum = factory.SubFactory(ForumFactory)
+    stakeholder = factory.SubFactory(StakeholderFactory, cluster=factory.SelfAttribute("..forum.plan.cluster"))
+    answer = ForumResponse.Answer.YES
 
 
 class AgreementFactory(DjangoModelFactory[Agreement]):

@@ -107,6 +107,11 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plans:forum-schedule", "POST"): write("plan", "plan_id", body=lambda s, w: {
         "phase": s["phase"].pk, "title": "Foro nuevo", "starts_at": "2031-06-01T09:00"}),
     ("plans:forum-detail", "GET"): read("forum", "forum_id"),
+    ("plans:forum-rsvp", "POST"): write("forum", "forum_id", body=lambda s, w: {
+        "answer": "yes", "stakeholder": s["stakeholder"].pk}, writers=COORDINATOR_STAKEHOLDER,
+        notes="FORUM rsvp: coordinators for any person of the cluster; the world's stakeholder is "
+              "`stakeholder`, so replies for themselves (anyone else: the service's 403)"),
+    ("plans:forum-ics", "GET"): read("forum", "forum_id"),
     ("plans:forum-edit", "GET"): write("forum", "forum_id", ok=200),
     ("plans:forum-edit", "POST"): write("forum", "forum_id", body=lambda s, w: {
         "version": s["forum"].version, "title": "Foro movido", "starts_at": "2031-06-02T09:00"}),

@@ -11,7 +11,7 @@ from .cluster import (
     RoleAssignment,
     Stakeholder,
 )
-from .consensus import Agreement, Forum, ForumAttendance, Position
+from .consensus import Agreement, Forum, ForumAttendance, ForumResponse, Position
 from .history import HistoryChainHead, HistoryEvent, Source
 from .plan import Phase, Plan, StrategicLine
 
@@ -20,6 +20,7 @@ __all__ = [
     "Cluster",
     "Forum",
     "ForumAttendance",
+    "ForumResponse",
     "HistoryChainHead",
     "HistoryEvent",
     "KeyFigure",

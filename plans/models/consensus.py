@@ -111,6 +111,41 @@ class ForumAttendance(VersionedModel):
         return self.forum.plan_id
 
 
+class ForumResponse(VersionedModel):
+    """A stakeholder's reply to a forum invitation (RSVP): yes, no or maybe; one per person."""
+
+    cluster_path = "forum__plan__cluster"
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        MAYBE = "maybe", _("maybe")
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="responses", verbose_name=_("forum"))
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="forum_responses", verbose_name=_("stakeholder"),
+    )
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("reply to a forum invitation")
+        verbose_name_plural = _("replies to forum invitations")
+        ordering = ["forum_id", "stakeholder_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forum", "stakeholder"], name="forum_response_one_per_person",
+                violation_error_message=_("This person has already replied to this forum."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder}: {self.get_answer_display()}"
+
+    def history_plan_id(self) -> int | None:
+        return self.forum.plan_id
+
+
 class Agreement(StatusMixin, VersionedModel):
     """A decision taken at a forum (or online) under a quorum rule."""
 

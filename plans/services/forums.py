@@ -1,4 +1,4 @@
-"""Participatory forums and their attendance.
+"""Participatory forums, their attendance and the replies to their invitations (RSVP).
 
 `sequence` is the iCalendar SEQUENCE: it rises whenever invitees' calendars must update (a
 new time, a new place, a cancellation), so the invitations sent after commit replace the
@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.errors import RuleViolation, ValidationFailed
-from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Stakeholder
+from plans.access import access_for
+from plans.errors import PermissionDeniedError, RuleViolation, ValidationFailed
+from plans.models import Agreement, Forum, ForumAttendance, ForumResponse, Organization, Phase, Plan, Stakeholder
+from plans.permissions import FORUM, may
 
 from .common import ensure_aware, ensure_member, ensure_plan_open, only_fields, related
 from .history import (
@@ -170,3 +172,67 @@ def attendance_remove(*, attendance_id: int, actor: Actor) -> None:
     ).exists():
         raise RuleViolation(_("The attendance list is the evidence of an adopted agreement and cannot change."))
     delete_with_history(lock(ForumAttendance, attendance_id), actor=actor)
+
+
+@transaction.atomic
+def forum_rsvp(
+    *, forum_id: int, answer: str, actor: Actor, stakeholder_id: int | None = None, comment: str | None = None,
+) -> ForumResponse:
+    """Record a stakeholder's reply (yes / no / maybe) to a scheduled forum's invitation.
+
+    A stakeholder acting for themselves (no writing role in the cluster, e.g. a session opened
+    by their personal link) answers only for their own stakeholder record there: another
+    person's id, or none of their own, is refused (403). Coordinators record for any active
+    stakeholder of the cluster. `comment=None` keeps the comment already given.
+
+    One "rsvp" event per change; the same answer again writes nothing (a double click, a
+    second tab), so the history shows what people actually said.
+    """
+    # Only the forum is locked (plan -> forum is the order elsewhere; this takes one lock):
+    # replies to one forum queue behind each other and behind a cancellation.
+    forum = lock(Forum, forum_id)
+    plan = Plan.objects.select_related("cluster").get(pk=forum.plan_id)
+    ensure_plan_open(plan)
+    cluster_id = plan.cluster_id
+    if actor.user is not None and not may(access_for(actor.user), FORUM, "rsvp", cluster_id):
+        raise PermissionDeniedError(_("You may not reply to this forum's invitation."))
+    if answer not in ForumResponse.Answer.values:
+        raise ValidationFailed(_("Unknown answer."), errors={"answer": [_("Answer yes, no or maybe.")]})
+    if forum.status != Forum.Status.SCHEDULED:
+        raise RuleViolation(_("Replies are taken only while the forum is scheduled; this one is %(status)s."),
+                            status=forum.get_status_display())
+    stakeholder = _replying_stakeholder(actor, cluster_id, stakeholder_id)
+    existing = ForumResponse.objects.select_for_update().filter(forum=forum, stakeholder=stakeholder).first()
+    if existing is None:
+        return create_with_history(
+            ForumResponse(forum=forum, stakeholder=stakeholder, answer=answer, comment=(comment or "").strip()),
+            actor=actor, action="rsvp",
+        )
+    values: dict[str, Any] = {"answer": answer}
+    if comment is not None:
+        values["comment"] = comment.strip()
+    update_with_history(existing, actor=actor, values=values, action="rsvp")  # no change: no event
+    return existing
+
+
+def _replying_stakeholder(actor: Actor, cluster_id: int, stakeholder_id: int | None) -> Stakeholder:
+    """Whose reply it is: one's own record for a stakeholder, any person of the cluster for a coordinator."""
+    user_id = actor.user_id
+    own = Stakeholder.objects.filter(user_id=user_id or 0, cluster_id=cluster_id, is_active=True).order_by("pk")
+    if user_id is not None and access_for(actor.user).acts_only_for_self(cluster_id):
+        found = (own.filter(pk=stakeholder_id) if stakeholder_id is not None else own).first()
+        if found is None:
+            raise PermissionDeniedError(_("You may reply only for yourself."))
+        return found
+    if stakeholder_id is None:  # a coordinator replying for themselves, if they are a stakeholder too
+        own_record = own.first() if user_id is not None else None
+        if own_record is None:
+            raise ValidationFailed(_("Say whose reply this is."), errors={"stakeholder": [_("Required.")]})
+        return own_record
+    stakeholder = related(Stakeholder, stakeholder_id, "stakeholder")
+    if stakeholder.cluster_id != cluster_id or not stakeholder.is_active:
+        raise ValidationFailed(
+            _("%(name)s is not an active stakeholder of this cluster."),
+            errors={"stakeholder": [_("Not in the cluster.")]}, name=stakeholder.name,
+        )
+    return stakeholder

@@ -3,6 +3,12 @@
 Thin views: load the row in the user's scope (404 outside it), check the writing role (403),
 parse a form, call the same service as the API, render. Times are shown and typed in the
 forum's zone (the cluster's), labelled on the page. The check-in list is in `checkin.py`.
+
+The detail page is also the invitation a stakeholder opens from the email (often through a
+personal link, on a phone): the time in the forum's zone and in theirs when it differs, the
+venue, the agenda, the reply buttons (yes / no / maybe, one POST) and the .ics download. A
+`?answer=` in the address only preselects a button: a GET never records anything. Those who
+oversee the forum see the replies per answer with names, and how many have not answered.
 """
 
 from __future__ import annotations
@@ -11,16 +17,21 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import forum_selectors, selectors
-from plans.models import Forum, Plan
-from plans.permissions import AGREEMENT, FORUM
+from plans.calendar import forum_calendar
+from plans.links import link_stakeholder
+from plans.models import Forum, ForumResponse, Plan, Stakeholder
+from plans.permissions import AGREEMENT, FORUM, OVERSIGHT_ROLES
 from plans.services import forums as services
 from plans.web.base import may, require_roles, run_service, scoped_or_404
 from plans.web.forms import AgendaForm, CancelForm, ForumEditForm, ForumScheduleForm, HoldForm
@@ -62,18 +73,105 @@ def forum_list(request: HttpRequest, plan_id: int) -> HttpResponse:
     })
 
 
-@login_required
-@require_GET
-def forum_detail(request: HttpRequest, forum_id: int) -> HttpResponse:
-    forum = load_forum(request, forum_id)
+class RsvpForm(forms.Form):
+    """One form, three submit buttons named `answer`: one tap answers (the page renders them)."""
+
+    answer = forms.ChoiceField(choices=ForumResponse.Answer.choices)
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: who else from your organization will come."),
+    )
+    # A coordinator recording someone's reply names them; a stakeholder's own reply needs none.
+    stakeholder = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+ANSWER_BUTTONS = (
+    (ForumResponse.Answer.YES, _("Yes, I will attend")),
+    (ForumResponse.Answer.NO, _("No, I cannot attend")),
+    (ForumResponse.Answer.MAYBE, _("Maybe")),
+)
+
+
+def _person_zone(person: Stakeholder | None, forum_zone: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo | None:
+    """The person's own zone when it differs from the forum's (then the page shows both)."""
+    if person is None or not person.time_zone or person.time_zone == forum_zone.key:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(person.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _detail(request: HttpRequest, forum: Forum, *, rsvp_form: RsvpForm | None = None, status: int = 200
+            ) -> HttpResponse:
+    cluster_id = forum.plan.cluster_id
     attendance = list(selectors.attendance_list(forum=forum).order_by("organization__name", "stakeholder__name"))
-    return render(request, "plans/forum_detail.html", forum_context(
+    person = forum_selectors.own_stakeholder(user=request.user, cluster_id=cluster_id,
+                                             linked=link_stakeholder(request))
+    may_rsvp = (
+        forum.status == Forum.Status.SCHEDULED and person is not None
+        and may(request.user, cluster_id, FORUM.write_roles("rsvp"))
+    )
+    reply = forum_selectors.own_reply(forum=forum, stakeholder=person) if may_rsvp else None
+    asked = request.GET.get("answer", "")
+    chosen = asked if asked in ForumResponse.Answer.values else (reply.answer if reply else "")
+    if may_rsvp and rsvp_form is None:
+        rsvp_form = RsvpForm(initial={"comment": reply.comment if reply else ""})
+    oversees = may(request.user, cluster_id, OVERSIGHT_ROLES)
+    context = forum_context(
         request, forum,
         organizations=[row.organization for row in attendance if row.organization_id],
         people=[row.stakeholder for row in attendance if row.stakeholder_id],
         agreements=forum_selectors.agreements_of_plan(user=request.user, plan_id=forum.plan_id, forum_id=forum.pk),
-        may_open_agreement=may(request.user, forum.plan.cluster_id, AGREEMENT.write_roles("create")),
-    ))
+        may_open_agreement=may(request.user, cluster_id, AGREEMENT.write_roles("create")),
+        person=person, person_zone=_person_zone(person, zone_of(forum.plan)),
+        may_rsvp=may_rsvp, rsvp_form=rsvp_form if may_rsvp else None, reply=reply, chosen=chosen,
+        # A reply refused because the forum changed meanwhile (cancelled, held): say why.
+        rsvp_refusals=list(rsvp_form.non_field_errors()) if rsvp_form is not None and not may_rsvp else [],
+        preselected=asked in ForumResponse.Answer.values and (reply is None or reply.answer != asked),
+        answer_buttons=ANSWER_BUTTONS, replies=forum_selectors.forum_replies(forum=forum) if oversees else None,
+    )
+    return render(request, "plans/forum_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def forum_detail(request: HttpRequest, forum_id: int) -> HttpResponse:
+    return _detail(request, load_forum(request, forum_id))
+
+
+@login_required
+@require_POST
+def forum_rsvp(request: HttpRequest, forum_id: int) -> HttpResponse:
+    """Record the reply (the service checks whose it may be); the same answer again changes nothing."""
+    forum = load_forum(request, forum_id)
+    require_roles(request.user, forum.plan.cluster_id, FORUM.write_roles("rsvp"))
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, forum, rsvp_form=form)
+    linked = link_stakeholder(request)
+    stakeholder_id = form.cleaned_data["stakeholder"] or (linked.pk if linked is not None else None)
+    outcome = run_service(
+        request, form, services.forum_rsvp, forum_id=forum.pk, answer=form.cleaned_data["answer"],
+        comment=form.cleaned_data["comment"], stakeholder_id=stakeholder_id,
+    )
+    if not outcome.ok:
+        return _detail(request, load_forum(request, forum.pk), rsvp_form=form, status=outcome.status)
+    reply: ForumResponse = outcome.value
+    messages.success(request, _("Thank you. Reply of %(name)s recorded: %(answer)s.") % {
+        "name": reply.stakeholder.name, "answer": reply.get_answer_display()})
+    return redirect(reverse("plans:forum-detail", args=[forum.pk]) + "#rsvp")
+
+
+@login_required
+@require_GET
+def forum_ics(request: HttpRequest, forum_id: int) -> HttpResponse:
+    """Add to calendar: this forum as an .ics file (the same event the invitation carries)."""
+    forum = load_forum(request, forum_id)
+    response = HttpResponse(forum_calendar(forum), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="forum-{forum.pk}.ics"'
+    return response
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Forums, their attendance, agreements and the positions organizations take."""
+"""Forums, their attendance and replies, agreements and the positions organizations take."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from plans.api.base.fields import ScopedPrimaryKeyRelatedField
-from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Plan, Position, Stakeholder
+from plans.models import (
+    Agreement,
+    Forum,
+    ForumAttendance,
+    ForumResponse,
+    Organization,
+    Phase,
+    Plan,
+    Position,
+    Stakeholder,
+)
 
 from .clusters import ReadOnlyModelSerializer
 
@@ -87,6 +97,28 @@ class AttendanceWriteSerializer(serializers.Serializer):
             message = _("Give exactly one.")
             raise serializers.ValidationError({"organization": [message], "stakeholder": [message]})
         return attrs
+
+
+class ForumResponseSerializer(ReadOnlyModelSerializer):
+    stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True)
+
+    class Meta:
+        model = ForumResponse
+        fields = ["id", "forum", "stakeholder", "stakeholder_name", "answer", "comment", "version", "created_at",
+                  "updated_at"]
+
+
+class ForumResponseWriteSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=ForumResponse.Answer.choices)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000,
+        help_text="Optional; left out, the comment already given is kept.",
+    )
+    stakeholder = ScopedPrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.all(), required=False, allow_null=True,
+        help_text="Whose reply: coordinators name any stakeholder of the cluster; a stakeholder leaves it out "
+        "(or names their own record).",
+    )
 
 
 class AgreementSerializer(ReadOnlyModelSerializer):

@@ -1,4 +1,4 @@
-"""Forums (attendance, hold, cancel, iCalendar) and agreements (positions, close)."""
+"""Forums (attendance, replies, hold, cancel, iCalendar) and agreements (positions, close)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class ForumViewSet(ClusterScopedViewSet):
     serializer_class = s.ForumSerializer
     input_serializers = {
         "create": s.ForumCreateSerializer, "partial_update": s.ForumUpdateSerializer, "hold": s.HoldSerializer,
-        "cancel": ReasonSerializer, "attendance": s.AttendanceWriteSerializer,
+        "cancel": ReasonSerializer, "attendance": s.AttendanceWriteSerializer, "rsvp": s.ForumResponseWriteSerializer,
     }
     filterset_class = filters.ForumFilter
     search_fields = ["title", "venue", "agenda"]
@@ -91,6 +91,23 @@ class ForumViewSet(ClusterScopedViewSet):
         reason = self.parse()["reason"]
         self.run_service(services.forum_cancel, obj=forum, forum_id=forum.pk, reason=reason)
         return self.service_response(forum)
+
+    @extend_schema(
+        request=s.ForumResponseWriteSerializer, responses=s.ForumResponseSerializer,
+        description="Reply to the forum's invitation: `yes`, `no` or `maybe`, while the forum is scheduled. "
+        "A stakeholder replies for themselves; coordinators for any stakeholder of the cluster. The same "
+        "answer again changes nothing (no new history event).",
+    )
+    @action(detail=True, methods=["post"])
+    def rsvp(self, request: Request, pk: str | None = None) -> Response:
+        forum = self.get_object()
+        data = self.parse()
+        stakeholder = data.get("stakeholder")
+        reply = self.run_service(
+            services.forum_rsvp, forum_id=forum.pk, answer=data["answer"], comment=data.get("comment"),
+            stakeholder_id=stakeholder.pk if stakeholder else None,
+        )
+        return self.service_response(reply, serializer_class=s.ForumResponseSerializer)
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="iCalendar")})
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, ICalendarRenderer])

@@ -146,6 +146,8 @@ TABLE: dict[tuple[str, str], Case] = {
     ("forum-hold", "POST"): write("past_forum", lambda s, w: {"minutes": "Acta del foro"}),
     ("forum-cancel", "POST"): write("forum", lambda s, w: {"reason": "Rain"}),
     ("forum-ics", "GET"): read("forum"),
+    ("forum-rsvp", "POST"): write("forum", lambda s, w: {"answer": "maybe", "stakeholder": s["stakeholder"].pk},
+                                  writers=COORDINATOR_STAKEHOLDER),
     ("forum-attendance", "GET"): read("forum"),
     ("forum-attendance", "POST"): write("forum", lambda s, w: {"organization": s["organization2"].pk}, ok=201),
     ("forum-attendance-remove", "DELETE"): write(

@@ -48,6 +48,7 @@ COVERED: dict[str, set[str]] = {
     "plans.forum": {"plan", "phase", "title", "starts_at", "ends_at", "venue", "address", "organizer", "agenda",
                     "minutes", "status", "sequence"},
     "plans.forumattendance": {"forum", "organization", "stakeholder"},
+    "plans.forumresponse": {"forum", "stakeholder", "answer", "comment"},
     "plans.agreement": {"plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status",
                         "closes_on", "tally", "decided_at"},
     "plans.position": {"agreement", "organization", "position", "comment", "recorded_by"},
