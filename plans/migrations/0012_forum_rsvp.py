@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0010_constraint_messages_all'),
+        ('plans', '0011_agreement_closes_on'),
     ]
 
     operations = [
