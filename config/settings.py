@@ -372,6 +372,8 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", d
 
 # Notifications: retries, sweeps and batches (seconds unless named otherwise).
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+# ...and the time since the first attempt: a delivery fails only when both are spent.
+NOTIFICATIONS_RETRY_WINDOW_HOURS = env.float("NOTIFICATIONS_RETRY_WINDOW_HOURS", default=24.0)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=900.0)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=60)
