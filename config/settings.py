@@ -258,8 +258,9 @@ if _email_url:
     if globals().get("EMAIL_FILE_PATH"):  # django-environ drops the leading "/" of filemail:///abs/path
         EMAIL_FILE_PATH = "/" + str(globals()["EMAIL_FILE_PATH"]).lstrip("/")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# The Date: header in local time with its offset (TIME_ZONE, which Django makes the process
-# zone) rather than UTC written as "-0000", which reads as "zone unknown" (RFC 5322 §3.3).
+# The Date: header in local time with its offset rather than UTC written as "-0000", which
+# reads as "zone unknown" (RFC 5322 §3.3). Django alone would use the process zone (TIME_ZONE,
+# set as TZ at start-up) for every message; notifications.rendering writes the recipient's.
 EMAIL_USE_LOCALTIME = env.bool("EMAIL_USE_LOCALTIME", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PMC Tracker <no-reply@pmc-tracker.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
