@@ -55,8 +55,9 @@ def received_by(handler: Handler, email: str) -> EmailMessage:
 
 
 def test_a_carriage_return_in_a_stored_title_is_delivered_with_a_clean_subject(world: World, smtp: Handler) -> None:
-    # Stored before the API and the pages refused it (or written by a path that does not check).
-    Milestone.objects.filter(pk=world.milestone.pk).update(title="Muestreo\rde\r\n tambos\x00")
+    # Stored before the API and the pages refused it (or written by a path that does not check);
+    # no NUL, which PostgreSQL cannot store.
+    Milestone.objects.filter(pk=world.milestone.pk).update(title="Muestreo\rde\r\n tambos\x1b")
     milestone_complete(milestone_id=world.milestone.pk, actor=world.coordinator_actor,
                        completed_on=dt.date(2026, 11, 20), note="Informe entregado")
     ids = send_latest("projects.milestone")
