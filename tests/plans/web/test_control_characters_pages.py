@@ -63,3 +63,33 @@ def test_the_projects_forms_inherit_the_rule() -> None:
     form = ProjectForm(data, choices={"strategic_lines": [], "organizations": []}, editing=False)
     assert not form.is_valid()
     assert list(form.errors) == ["title"] and form.errors["title"] == [ONE_LINE_ERROR]
+
+
+# GET filters (not stored; Django's CharField already refuses NUL), the login form, and text
+# parsed into numbers (the reminder days).
+NOT_STORED = {"SearchForm", "CheckInForm", "MilestoneFilterForm", "DeliveryFilterForm", "LoginForm",
+              "ReminderPolicyForm"}
+FORM_MODULES = [
+    "plans.web.forms", "plans.web.auth", "projects.web.forms", "projects.web.milestone_forms",
+    "notifications.web.forms", "plans.admin.base", "plans.admin.plans", "projects.admin.milestones",
+]
+
+
+def test_every_form_that_stores_text_applies_the_rule() -> None:
+    import importlib
+    import inspect
+
+    from django import forms
+
+    from plans.validators import ControlCharacterMixin
+
+    seen = 0
+    for module_name in FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module_name or name in NOT_STORED:
+                continue
+            if any(isinstance(f, forms.CharField) for f in getattr(cls, "base_fields", {}).values()):
+                assert issubclass(cls, ControlCharacterMixin), f"{module_name}.{name}"
+                seen += 1
+    assert seen > 20
