@@ -79,5 +79,6 @@ bench-notifications: install-dev ; $(PY) -m bench.notifications  # reminder swee
 bench-report: install-dev ; $(PY) -m bench.report  # the assembly report (HTML and PDF) of the bench-api plan (PostgreSQL pmc_bench); figures in docs/benchmarks.md
 bench-history: install-dev ; $(PY) -m bench.history  # 200k and 1M events over 50 plans on PostgreSQL (pmc_bench_history); figures in docs/benchmarks.md
 scale-data: install-dev ; PMC_ENV=$${PMC_ENV:-development} $(PY) -m bench.scale_data $(ARGS)  # synthetic plans in the configured database, e.g. ARGS="--plans 10 --projects 100 --milestones 10"
-.PHONY: bench-web
+.PHONY: bench-web chaos
+chaos: install-dev ; $(PY) -m bench.chaos  # >=500 deliveries under SMTP 4xx/hang, worker kill, Redis/PostgreSQL restarts, two beats, on its own PostgreSQL and Redis; table in docs/reliability.md
 bench-web: install-dev ; $(PY) -m bench.web  # plan page vs GET /plans/{id}/dashboard/ on the bench-api data (PostgreSQL pmc_bench); figures in docs/benchmarks.md

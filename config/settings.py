@@ -258,8 +258,9 @@ if _email_url:
     if globals().get("EMAIL_FILE_PATH"):  # django-environ drops the leading "/" of filemail:///abs/path
         EMAIL_FILE_PATH = "/" + str(globals()["EMAIL_FILE_PATH"]).lstrip("/")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# The Date: header in local time with its offset (TIME_ZONE, which Django makes the process
-# zone) rather than UTC written as "-0000", which reads as "zone unknown" (RFC 5322 §3.3).
+# The Date: header in local time with its offset rather than UTC written as "-0000", which
+# reads as "zone unknown" (RFC 5322 §3.3). Django alone would use the process zone (TIME_ZONE,
+# set as TZ at start-up) for every message; notifications.rendering writes the recipient's.
 EMAIL_USE_LOCALTIME = env.bool("EMAIL_USE_LOCALTIME", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PMC Tracker <no-reply@pmc-tracker.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -374,6 +375,8 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", d
 
 # Notifications: retries, sweeps and batches (seconds unless named otherwise).
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+# ...and the time since the first attempt: a delivery fails only when both are spent.
+NOTIFICATIONS_RETRY_WINDOW_HOURS = env.float("NOTIFICATIONS_RETRY_WINDOW_HOURS", default=24.0)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=900.0)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=60)

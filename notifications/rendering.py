@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +15,7 @@ from notifications.content import Content, compose
 from notifications.models import Delivery, NotificationProfile
 from plans.calendar import Method, forum_invitation
 from plans.links import personal_url
+from plans.validators import one_line
 
 
 def unsubscribe_url(delivery: Delivery) -> str:
@@ -34,6 +35,12 @@ def recipient_url(delivery: Delivery, page: str) -> str:
     if delivery.stakeholder_id:
         return personal_url(delivery.stakeholder_id, page)
     return f"{settings.SITE_URL}{page}"
+
+
+def header_value(value: object) -> str:
+    """A header's value on one line: a CR or LF from a title would make the whole message
+    unsendable (BadHeaderError) for every recipient, and other controls do not belong there."""
+    return one_line(value)
 
 
 def content_key(delivery: Delivery, language: str) -> tuple[object, ...]:
@@ -68,6 +75,9 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
+        # Rendered just before it is handed over, so this is the sending time, in the
+        # recipient's zone (rather than the worker's process zone, or UTC as "-0000").
+        date = format_datetime(timezone.localtime()) if settings.EMAIL_USE_LOCALTIME else ""
     message_id = delivery.message_id or make_msgid(idstring=f"d{delivery.pk}", domain="pmc-tracker")
     headers = {
         "Message-ID": message_id,
@@ -76,13 +86,15 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
         "X-PMC-Delivery": str(delivery.pk),
         "X-PMC-Kind": delivery.kind,
     }
+    if date:
+        headers["Date"] = date
     if context["unsubscribe_url"]:
         # RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to this URL.
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
-        subject=content.subject.replace("\n", " ")[:250], body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.to_email], headers=headers,
+        subject=header_value(content.subject)[:250], body=text, from_email=header_value(settings.DEFAULT_FROM_EMAIL),
+        to=[header_value(delivery.to_email)], headers={name: header_value(value) for name, value in headers.items()},
     )
     message.attach_alternative(html, "text/html")
     if content.forum is not None:

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from notifications.kinds import Kind
 from notifications.models import Delivery, DigestEntry
 from plans.models import Cluster, HistoryEvent, Plan
+from plans.validators import one_line
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Content:
     link_text: str = ""  # what following `page` does; a generic label when empty
     actions: list[Action] = field(default_factory=list)  # more links, each naming its action
     why: str = ""  # the first line: why this person gets this message and what to do
+
+    def __post_init__(self) -> None:
+        self.subject = one_line(self.subject)  # titles may hold line breaks stored before they were refused
 
 
 # kind -> composer(delivery, event or None, plan or None, cluster)

@@ -4,6 +4,12 @@ Status moves: pending -> sending (claimed by exactly one worker with a condition
 -> sent | failed | suppressed; a transient error puts the row back to pending with a
 later `next_attempt_at`.
 
+A transient failure (4xx, a dropped connection before DATA) is retried with capped,
+jittered exponential backoff until both budgets are spent: NOTIFICATIONS_MAX_ATTEMPTS
+attempts AND NOTIFICATIONS_RETRY_WINDOW_HOURS since the first attempt. A burst of quick
+failures in a short outage cannot use the count up, and a slow trickle over days cannot
+stretch the window: the row fails (for a person to resend) only when both have run out.
+
 A row left in `sending` means a worker claimed it and never recorded the outcome (killed,
 time limit, or the SMTP answer was lost after DATA). The message may have been delivered,
 so it is never resent automatically: the sweep flags it `needs_review` and a person decides
@@ -21,7 +27,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.models import Delivery
@@ -37,6 +44,7 @@ def claim(delivery_id: int, *, message_id: str = "", now: dt.datetime | None = N
     values: dict[str, Any] = {
         "status": Delivery.Status.SENDING, "claimed_at": now, "attempts": F("attempts") + 1,
         "next_attempt_at": None, "updated_at": now,
+        "first_attempt_at": Coalesce(F("first_attempt_at"), Value(now, output_field=DateTimeField())),
     }
     if message_id:
         values["message_id"] = message_id[:250]
@@ -87,16 +95,32 @@ def backoff_seconds(attempts: int) -> float:
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not security
 
 
-def schedule_retry(delivery_id: int, *, attempts: int, error: str) -> float | None:
-    """Back to pending for a later attempt, or failed when the attempts are used up.
+def retry_window() -> dt.timedelta:
+    return dt.timedelta(hours=float(settings.NOTIFICATIONS_RETRY_WINDOW_HOURS))
+
+
+def schedule_retry(
+    delivery_id: int, *, attempts: int, error: str, first_attempt_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> float | None:
+    """Back to pending for a later attempt, or failed once both budgets are spent: the
+    attempts (NOTIFICATIONS_MAX_ATTEMPTS) and the time since the first attempt
+    (NOTIFICATIONS_RETRY_WINDOW_HOURS).
 
     Returns the delay in seconds, or None when the delivery failed for good.
     """
-    if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-        mark_final(delivery_id, status=Delivery.Status.FAILED, error=f"gave up after {attempts} attempts: {error}")
+    now = now or timezone.now()
+    if first_attempt_at is None:  # read it when the caller does not hold it (rows from before the column: created)
+        first_attempt_at = Delivery.objects.filter(pk=delivery_id).values_list(
+            Coalesce("first_attempt_at", "created_at"), flat=True
+        ).first() or now
+    waited = now - first_attempt_at
+    if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS and waited >= retry_window():
+        hours = waited.total_seconds() / 3600
+        mark_final(delivery_id, status=Delivery.Status.FAILED,
+                   error=f"gave up after {attempts} attempts over {hours:.1f} hours: {error}")
         return None
     delay = backoff_seconds(attempts)
-    now = timezone.now()
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
         status=Delivery.Status.PENDING, last_error=error[:4000], next_attempt_at=now + dt.timedelta(seconds=delay),
         updated_at=now,
@@ -152,7 +176,7 @@ def resend(delivery_ids: Iterable[int]) -> list[int]:
     rows = Delivery.objects.filter(resendable, pk__in=list(delivery_ids)).exclude(status=Delivery.Status.SENT)
     ids = list(rows.values_list("pk", flat=True))
     Delivery.objects.filter(resendable, pk__in=ids).exclude(status=Delivery.Status.SENT).update(
-        status=Delivery.Status.PENDING, needs_review=False, next_attempt_at=None, attempts=0,
+        status=Delivery.Status.PENDING, needs_review=False, next_attempt_at=None, attempts=0, first_attempt_at=None,
         updated_at=timezone.now(),
     )
     return ids

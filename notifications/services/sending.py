@@ -146,6 +146,7 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                 continue  # sent, being sent, or handled by a duplicate task
             delivery.attempts += 1
             delivery.message_id = message_id
+            delivery.first_attempt_at = delivery.first_attempt_at or timezone.now()  # as the claim stored it
             reason = suppression_reason(delivery)
             if reason:
                 outbox.mark_final(delivery_id, status=Delivery.Status.SUPPRESSED, error=reason)
@@ -169,7 +170,8 @@ def send_batch(delivery_ids: list[int], *, connection: BaseEmailBackend | None =
                     _reset(conn)  # the connection broke mid-message: a fresh one for the next
                     opened = False
                 case Outcome.TRANSIENT:
-                    delay = outbox.schedule_retry(delivery_id, attempts=delivery.attempts, error=attempt.error)
+                    delay = outbox.schedule_retry(delivery_id, attempts=delivery.attempts, error=attempt.error,
+                                                  first_attempt_at=delivery.first_attempt_at)
                     if delay is not None:
                         result.retry.append((delivery_id, delay))
                     # The server is unwell: leave the rest pending and try them together later.

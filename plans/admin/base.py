@@ -24,6 +24,7 @@ from plans.errors import DomainError, PermissionDeniedError, ValidationFailed
 from plans.models import Cluster, Source
 from plans.models.base import cluster_id_of
 from plans.services.history import Actor
+from plans.validators import ControlCharacterMixin
 
 SKIP_FIELDS = frozenset({"id", "DELETE", "transition_reason", "reschedule_reason"})
 # Services name the field `reason`; the admin forms show it under these names.
@@ -81,7 +82,7 @@ def cluster_filter(path: str) -> tuple[str, type[VisibleClustersFilter]]:
     return (path, VisibleClustersFilter)
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(ControlCharacterMixin, forms.ModelForm):
     """Adds the reason a status change may need; admins list it in their fieldsets."""
 
     transition_reason = forms.CharField(

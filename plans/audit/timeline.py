@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from plans.errors import ValidationFailed
 from plans.models import HistoryEvent
+from plans.validators import SingleLineValidator, has_control_characters, one_line
 
 from .verify import CONTENT_COLUMNS
 
@@ -31,6 +32,12 @@ def parse_instant(value: str | None, name: str, *, end_of_day: bool = False) -> 
     """
     if value is None or value == "":
         return None
+    if has_control_characters(value):  # "…08:30:00\x00" was read as if the NUL were not there
+        raise ValidationFailed(
+            _("“%(value)s” is not a valid date and time (use ISO 8601, e.g. 2012-09-20T08:30:00-03:00).")
+            % {"value": one_line(value)[:60]},
+            errors={name: [_("Enter a date and time in ISO 8601 format.")]},
+        )
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
     try:
         # A date first: parse_datetime reads "2012-09-21" as its midnight (datetime.fromisoformat),
@@ -77,6 +84,9 @@ def filter_events(qs: QuerySet[HistoryEvent], params: Any) -> QuerySet[HistoryEv
         qs = qs.filter(occurred_at__gte=since)
     if until:
         qs = qs.filter(occurred_at__lte=until)
+    for name in ("actor", "object_type", "action"):
+        if has_control_characters(params.get(name) or ""):
+            raise ValidationFailed(errors={name: [SingleLineValidator.message]})
     actor = (params.get("actor") or "").strip()
     if actor:
         if actor.isascii() and actor.isdigit():

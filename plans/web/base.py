@@ -37,6 +37,8 @@ What is here:
   HTTP status (200 for bad input, 409 for a conflict or a stale version; base.html lets htmx
   swap those). `form.cleaned_data["version"]` is passed as `expected_version` when the service
   takes it and the form has a `version` field (`VersionedForm`).
+- `ControlCharacterMixin` (in every `VersionedForm`): text boxes refuse control characters,
+  textareas keep line breaks and tabs only.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from plans.access import READ_ROLES, WRITE_ROLES, access_for
 from plans.errors import DomainError, PermissionDeniedError, StaleVersion, ValidationFailed
 from plans.models import Source
 from plans.services.history import Actor
+from plans.validators import ControlCharacterMixin
 
 __all__ = [
     "READ_ROLES",
@@ -147,7 +150,7 @@ def domain_error_message(exc: Exception) -> str:
     return str(exc)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(ControlCharacterMixin, forms.Form):
     """A form that edits or acts on one row: carries the row version the page showed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)

@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Agreement, Forum, Organization, Phase, Position
-from plans.web.base import VersionedForm
+from plans.web.base import ControlCharacterMixin, VersionedForm
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -40,7 +40,7 @@ class VersionForm(VersionedForm):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class ForumPlaceMixin(forms.Form):
+class ForumPlaceMixin(ControlCharacterMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=250)
     starts_at = _datetime_field(_("Starts"))
     ends_at = _datetime_field(_("Ends"), required=False)
@@ -83,7 +83,7 @@ class HoldForm(VersionForm):
     minutes = _text(_("Minutes (what was discussed and decided)"), required=True, rows=12)
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(ControlCharacterMixin, forms.Form):
     """One organization or one person to check in (the service refuses both or neither)."""
 
     organization = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
@@ -91,11 +91,11 @@ class CheckInForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
 
-class SearchForm(forms.Form):
+class SearchForm(ControlCharacterMixin, forms.Form):
     q = forms.CharField(label=_("Search organizations and people"), required=False, max_length=100)
 
 
-class AgreementCreateForm(forms.Form):
+class AgreementCreateForm(ControlCharacterMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=250)
     text = _text(_("Text of the agreement"), rows=6)
     subject = forms.ChoiceField(label=_("Subject"), choices=Agreement.Subject.choices, initial=Agreement.Subject.OTHER)
@@ -123,7 +123,7 @@ class AgreementCreateForm(forms.Form):
         self.fields["closes_on"].help_text = str(self.fields["closes_on"].help_text) % {"days": open_days}
 
 
-class PositionForm(forms.Form):
+class PositionForm(ControlCharacterMixin, forms.Form):
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
     position = forms.ChoiceField(label=_("Position"), choices=Position.Value.choices, widget=forms.RadioSelect)
     comment = _text(_("Comment"), rows=2)

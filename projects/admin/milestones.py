@@ -22,6 +22,7 @@ from plans.admin.base import (
 )
 from plans.errors import ValidationFailed
 from plans.services.history import Actor
+from plans.validators import ControlCharacterMixin
 from projects.models import (
     Milestone,
     MilestoneUpdate,
@@ -31,7 +32,7 @@ from projects.services import milestones as milestone_services
 from .filters import MilestoneDueFilter
 
 
-class MilestoneRowForm(forms.ModelForm):
+class MilestoneRowForm(ControlCharacterMixin, forms.ModelForm):
     reschedule_reason = forms.CharField(label=_("reason for a new due date"), required=False)
 
     class Meta:

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from plans.api.base.fields import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField, SingleLineCharField
 from plans.models import Organization, Plan, Stakeholder, StrategicLine
 from projects.models import Currency, FundingLine, Milestone, Project
 
@@ -148,14 +148,14 @@ def visible_id(model: Any, **kwargs: Any) -> ScopedPrimaryKeyRelatedField:
 
 
 class ProjectWriteSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=20)
-    title = serializers.CharField(max_length=250)
+    code = SingleLineCharField(max_length=20)
+    title = SingleLineCharField(max_length=250)
     objective = serializers.CharField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Project.Category.choices)
     good_type = serializers.ChoiceField(choices=Project.GoodType.choices, required=False)
     strategic_line = visible_id(StrategicLine, required=False, allow_null=True)
     executing_organization = visible_id(Organization, required=False, allow_null=True)
-    executing_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    executing_body = SingleLineCharField(max_length=200, required=False, allow_blank=True)
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_end = serializers.DateField(required=False, allow_null=True)
     actual_start = serializers.DateField(required=False, allow_null=True)
@@ -185,24 +185,24 @@ class FundingLineCreateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=FundingLine.Source.choices)  # type: ignore[assignment]
     currency = serializers.ChoiceField(choices=Currency.choices)
     budget = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
-    description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    description = SingleLineCharField(max_length=250, required=False, allow_blank=True, default="")
 
 
 class ExpenditureCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     spent_on = serializers.DateField()
-    description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    description = SingleLineCharField(max_length=250, required=False, allow_blank=True, default="")
     over_budget_reason = serializers.CharField(required=False, allow_blank=True, default="",
                                                help_text=_("Required when the line's budget is exceeded."))
 
 
 class FundingLineUpdateSerializer(serializers.Serializer):
     budget = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False)
-    description = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    description = SingleLineCharField(max_length=250, required=False, allow_blank=True)
 
 
 class MilestoneWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=250)
+    title = SingleLineCharField(max_length=250)
     description = serializers.CharField(required=False, allow_blank=True)
     weight = serializers.IntegerField(required=False, min_value=1, max_value=32767)
     responsible = visible_id(Stakeholder, required=False, allow_null=True)
@@ -234,8 +234,8 @@ class MilestoneUpdatePostSerializer(serializers.Serializer):
 
 
 class IndicatorWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    unit = serializers.CharField(max_length=60)
+    name = SingleLineCharField(max_length=200)
+    unit = SingleLineCharField(max_length=60)
     baseline_value = serializers.DecimalField(max_digits=18, decimal_places=4)
     baseline_date = serializers.DateField()
     target_value = serializers.DecimalField(max_digits=18, decimal_places=4)
@@ -250,6 +250,6 @@ class IndicatorCreateSerializer(IndicatorWriteSerializer):
 class MeasurementCreateSerializer(serializers.Serializer):
     measured_on = serializers.DateField()
     value = serializers.DecimalField(max_digits=18, decimal_places=4)
-    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    note = SingleLineCharField(max_length=250, required=False, allow_blank=True, default="")
 
 

@@ -263,7 +263,7 @@ class FundingLineForm(VersionedForm):
                 if self.cleaned_data[name] != getattr(line, name)}
 
 
-class ExpenditureForm(forms.Form):
+class ExpenditureForm(base.ControlCharacterMixin, forms.Form):
     amount = money_field(Expenditure, "amount")
     spent_on = forms.DateField(label=label(Expenditure, "spent_on"), widget=DATE_WIDGET)
     description = forms.CharField(label=label(Expenditure, "description"), max_length=250, required=False)

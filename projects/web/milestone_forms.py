@@ -6,13 +6,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from plans.validators import ControlCharacterMixin
+
 
 def date_input() -> forms.DateInput:
     """The browser's date picker; its value is ISO whatever the page's language."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ActionForm(forms.Form):
+class ActionForm(ControlCharacterMixin, forms.Form):
     """Every action form carries the row version the page showed (-> `expected_version`) and
     where to go back to."""
 
@@ -38,7 +40,7 @@ class RescheduleForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class UpdatePostForm(forms.Form):
+class UpdatePostForm(ControlCharacterMixin, forms.Form):
     """A progress note adds a row and changes none, so it needs no version."""
 
     note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 4}))

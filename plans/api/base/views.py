@@ -42,6 +42,7 @@ from plans.permissions import ActionRoles
 from plans.services.history import Actor
 
 from .concurrency import VersionedUpdateMixin, _ViewBase
+from .fields import guard_text_fields
 from .permissions import DEFAULT_ROLES, ClusterRolePermission
 from .renderers import ORJSONRenderer
 
@@ -77,6 +78,7 @@ class ClusterScopedMixin(_ViewBase):
         cls = self.input_serializers[action or getattr(self, "action", None) or ""]
         context = self.get_serializer_context()
         serializer = cls(instance, data=self.request.data, partial=partial, context=context)
+        guard_text_fields(serializer)  # control characters: refused in every text field (plans.validators)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from plans.api.base.fields import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField, SingleLineCharField
 from plans.models import Cluster, KeyFigure, Organization, Role, RoleAssignment, Stakeholder
 
 User = get_user_model()
@@ -44,8 +44,8 @@ class UserWriteSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     # No default: `format: email` with `default: ""` is an invalid schema (the service defaults it).
     email = serializers.EmailField(required=False, allow_blank=True)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    first_name = SingleLineCharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = SingleLineCharField(max_length=150, required=False, allow_blank=True, default="")
     password = serializers.CharField(write_only=True, min_length=1, max_length=128, style={"input_type": "password"})
 
     def validate_username(self, value: str) -> str:
@@ -80,9 +80,9 @@ class KeyFigureSerializer(ReadOnlyModelSerializer):
 
 
 class KeyFigureWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = SingleLineCharField(max_length=200)
     value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    unit = serializers.CharField(max_length=60)
+    unit = SingleLineCharField(max_length=60)
     as_of = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from plans.access import WRITE_ROLES
-from plans.api.base.fields import ScopedPrimaryKeyRelatedField
+from plans.api.base.fields import ScopedPrimaryKeyRelatedField, SingleLineCharField
 from plans.models import Agreement, Cluster, Phase, Plan, StrategicLine
 
 from .clusters import ReadOnlyModelSerializer
@@ -79,7 +79,7 @@ class TransitionSerializer(serializers.Serializer):
 
 class ReformulateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    title = serializers.CharField(required=False, allow_null=True, default=None, max_length=250)
+    title = SingleLineCharField(required=False, allow_null=True, default=None, max_length=250)
 
 
 class StrategicLineSerializer(ReadOnlyModelSerializer):

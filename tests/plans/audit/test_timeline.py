@@ -188,8 +188,9 @@ def test_export_rejects_unknown_formats(plan: Plan, auditor: Any, client_for: Ca
     ({"since": "2169-11-17T20:20:19.78123-21:49"}, 200),
     # Instants outside the years 1..9999 once in UTC are malformed filters: 400 naming the field.
     ({"since": "0001-01-01T00:00:00+14:00"}, 400), ({"until": "9999-12-31T23:59:59-14:00"}, 400),
-    # Today's reading (see the report of issue 8): a trailing NUL is dropped, not refused.
-    ({"since": "2012-09-20T08:30:00\x00"}, 200),
+    # Control characters are refused, not dropped (issue 12 §4).
+    ({"since": "2012-09-20T08:30:00\x00"}, 400), ({"until": "2012-09-20\r\n"}, 400),
+    ({"actor": "ana\x00"}, 400), ({"action": "update\x1b"}, 400),
     # Paging input is not a filter: a bad page size or cursor falls back to the first page.
     ({"page_size": "0"}, 200), ({"cursor": "bm9wZQ=="}, 200),
 ])
