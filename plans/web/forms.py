@@ -133,7 +133,7 @@ class PositionForm(ControlCharacterMixin, forms.Form):
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
 
 
-class OwnPositionForm(forms.Form):
+class OwnPositionForm(ControlCharacterMixin, forms.Form):
     """The confirmation page's form: one organization's position (the service checks that the
     person may record it). A person of one organization gets it as a hidden field, the page
     names the organization."""
