@@ -126,13 +126,13 @@ class DeliveryAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type
     def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         from notifications.tasks import enqueue_send
 
-        ids = outbox.resend(queryset.values_list("pk", flat=True))
+        ids = outbox.resend(queryset.values_list("pk", flat=True), actor=admin_actor(request))
         enqueue_send(ids)
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": len(ids)}, messages.SUCCESS)
 
     @admin.action(description=_("Mark as sent (the mail server has it)"), permissions=["change"])
     def mark_sent(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        count = outbox.mark_reviewed_as_sent(queryset.values_list("pk", flat=True))
+        count = outbox.mark_reviewed_as_sent(queryset.values_list("pk", flat=True), actor=admin_actor(request))
         self.message_user(request, _("%(count)d deliveries marked as sent.") % {"count": count}, messages.SUCCESS)
 
 

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.models import Delivery
+from plans.services.history import Actor, record_event
 
 
 def claim(delivery_id: int, *, message_id: str = "", now: dt.datetime | None = None) -> bool:
@@ -169,21 +170,44 @@ def unclaim(delivery_id: int) -> None:
     )
 
 
-def resend(delivery_ids: Iterable[int]) -> list[int]:
+def _record_decision(rows: list[Delivery], *, actor: Actor, action: str, to: str) -> None:
+    """One history event per delivery a person decided on (who, when, from which status)."""
+    for row in rows:
+        record_event(
+            actor=actor, action=action, object_type="notifications.delivery", object_id=row.pk,
+            object_repr=f"{row.kind} → {row.to_email}"[:300], cluster_id=row.cluster_id, plan_id=row.plan_id,
+            changes={"status": [row.status, to], **({"needs_review": [True, False]} if row.needs_review else {})},
+        )
+
+
+@transaction.atomic
+def resend(delivery_ids: Iterable[int], *, actor: Actor) -> list[int]:
     """A person's decision: send again. Only rows in doubt (needs_review), failed or suppressed:
-    a `sending` row without the flag is being handled by a worker right now."""
+    a `sending` row without the flag is being handled by a worker right now. One history event
+    per row queued again."""
     resendable = Q(needs_review=True) | Q(status__in=[Delivery.Status.FAILED, Delivery.Status.SUPPRESSED])
-    rows = Delivery.objects.filter(resendable, pk__in=list(delivery_ids)).exclude(status=Delivery.Status.SENT)
-    ids = list(rows.values_list("pk", flat=True))
-    Delivery.objects.filter(resendable, pk__in=ids).exclude(status=Delivery.Status.SENT).update(
+    rows = list(
+        Delivery.objects.select_for_update().filter(resendable, pk__in=list(delivery_ids))
+        .exclude(status=Delivery.Status.SENT).order_by("pk")
+    )
+    ids = [row.pk for row in rows]
+    Delivery.objects.filter(pk__in=ids).update(
         status=Delivery.Status.PENDING, needs_review=False, next_attempt_at=None, attempts=0, first_attempt_at=None,
         updated_at=timezone.now(),
     )
+    _record_decision(rows, actor=actor, action="resend", to=Delivery.Status.PENDING)
     return ids
 
 
-def mark_reviewed_as_sent(delivery_ids: Iterable[int]) -> int:
+@transaction.atomic
+def mark_reviewed_as_sent(delivery_ids: Iterable[int], *, actor: Actor) -> int:
+    """A person's decision: a delivery in doubt did reach the server. One history event per row."""
     now = timezone.now()
-    return Delivery.objects.filter(pk__in=list(delivery_ids), needs_review=True).update(
+    rows = list(
+        Delivery.objects.select_for_update().filter(pk__in=list(delivery_ids), needs_review=True).order_by("pk")
+    )
+    Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=Delivery.Status.SENT, needs_review=False, sent_at=now, updated_at=now,
     )
+    _record_decision(rows, actor=actor, action="mark_sent", to=Delivery.Status.SENT)
+    return len(rows)

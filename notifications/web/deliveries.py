@@ -17,7 +17,7 @@ from notifications.permissions import DELIVERY
 from notifications.services import outbox
 from notifications.tasks import enqueue_send
 from plans.models import Cluster
-from plans.web.base import may, require_roles, scoped_or_404
+from plans.web.base import actor_from_request, may, require_roles, scoped_or_404
 
 from .forms import DeliveryFilterForm
 from .presenters import DeliveryRow
@@ -72,7 +72,7 @@ def _delivery(request: HttpRequest, cluster_id: int, delivery_id: int) -> tuple[
 @require_POST
 def delivery_resend(request: HttpRequest, cluster_id: int, delivery_id: int) -> HttpResponse:
     cluster, delivery = _delivery(request, cluster_id, delivery_id)
-    queued = outbox.resend([delivery.pk])
+    queued = outbox.resend([delivery.pk], actor=actor_from_request(request))
     if queued:
         enqueue_send(queued)  # if the broker is down, the outbox sweep picks the row up
         messages.success(request, _("The message to %(to)s is queued to be sent again.") % {"to": delivery.to_email})
@@ -87,7 +87,7 @@ def delivery_resend(request: HttpRequest, cluster_id: int, delivery_id: int) -> 
 @require_POST
 def delivery_mark_sent(request: HttpRequest, cluster_id: int, delivery_id: int) -> HttpResponse:
     cluster, delivery = _delivery(request, cluster_id, delivery_id)
-    if outbox.mark_reviewed_as_sent([delivery.pk]):
+    if outbox.mark_reviewed_as_sent([delivery.pk], actor=actor_from_request(request)):
         messages.success(request, _("The message to %(to)s is recorded as sent.") % {"to": delivery.to_email})
     else:
         messages.error(request, _(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from notifications.models import Delivery
 from notifications.services import outbox, sending
 from notifications.tasks import run_outbox_sweep
+from plans.services.history import Actor
 
 from .conftest import WORLD_TODAY, World
 from .realparts import smtp_server
@@ -117,7 +118,7 @@ def test_resend_gives_a_failed_delivery_fresh_budgets(world: World, clock: Any) 
     delivery_id = completion_deliveries(world)[0]
     ride(delivery_id, Busy(), clock, hours=30)
     assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.FAILED
-    assert outbox.resend([delivery_id]) == [delivery_id]
+    assert outbox.resend([delivery_id], actor=Actor.system()) == [delivery_id]
     row = Delivery.objects.get(pk=delivery_id)
     assert (row.status, row.attempts, row.first_attempt_at) == (Delivery.Status.PENDING, 0, None)
     sending.send_batch([delivery_id], connection=Busy())

@@ -19,6 +19,7 @@ from notifications.models import Delivery, NotificationProfile
 from notifications.services import dispatch, outbox, sending
 from plans.models import HistoryEvent
 from plans.services.forums import forum_cancel, forum_schedule, forum_update
+from plans.services.history import Actor
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory
 
@@ -171,7 +172,7 @@ def test_a_row_stuck_in_sending_is_flagged_for_a_person_not_resent(world: World)
     assert stuck.status == Delivery.Status.SENDING and stuck.needs_review and "Message-ID" in stuck.last_error
     sending.send_batch([ids[0]])
     assert mail.outbox == []  # not claimable: nothing is sent blindly
-    outbox.resend([ids[0]])  # a person decided
+    outbox.resend([ids[0]], actor=Actor.system())  # a person decided
     sending.send_batch([ids[0]])
     assert len(mail.outbox) == 1
 
@@ -221,7 +222,7 @@ def test_resend_leaves_a_row_a_worker_is_sending_alone(world: World) -> None:
     ids = completion_deliveries(world)
     assert outbox.claim(ids[0])  # a worker is sending it right now
     outbox.mark_final(ids[1], status=Delivery.Status.FAILED, error="550")
-    assert outbox.resend(ids) == [ids[1]]
+    assert outbox.resend(ids, actor=Actor.system()) == [ids[1]]
     busy, failed = Delivery.objects.get(pk=ids[0]), Delivery.objects.get(pk=ids[1])
     assert busy.status == Delivery.Status.SENDING and busy.attempts == 1
     assert failed.status == Delivery.Status.PENDING and failed.attempts == 0

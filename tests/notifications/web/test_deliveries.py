@@ -132,8 +132,11 @@ def test_the_coordinator_resends_a_row_in_doubt(world: World, queued: list[list[
     doubt.refresh_from_db()
     assert (doubt.status, doubt.needs_review, doubt.attempts) == ("pending", False, 0)
     assert queued == [[doubt.pk]]
-    # The outbox records the decision on the row itself; deliveries are not part of the plan history.
-    assert events_since(mark) == []
+    # The person's decision is one history event on the delivery (who, when, from which status).
+    [event] = events_since(mark)
+    assert (event.object_type, event.object_id, event.action) == ("notifications.delivery", doubt.pk, "resend")
+    assert event.actor_id == world.coordinator.pk and event.source == "web"
+    assert event.changes["status"][1] == "pending" and event.changes["needs_review"] == [True, False]
     follow = client.get(answer["Location"])
     assert f"The message to {world.bob.email} is queued to be sent again." in follow.content.decode()
 
@@ -151,6 +154,7 @@ def test_a_row_already_sent_is_not_resent(world: World, queued: list[list[int]])
 
 def test_the_coordinator_marks_a_row_in_doubt_as_sent(world: World) -> None:
     doubt = in_doubt(world)
+    mark = last_event_id()
     client = english(world.coordinator)
     answer = client.post(
         reverse("notifications:delivery-mark-sent", args=[world.cluster.pk, doubt.pk]), follow=True
@@ -160,6 +164,7 @@ def test_the_coordinator_marks_a_row_in_doubt_as_sent(world: World) -> None:
     assert (doubt.status, doubt.needs_review) == ("sent", False) and doubt.sent_at is not None
     again = client.post(reverse("notifications:delivery-mark-sent", args=[world.cluster.pk, doubt.pk]), follow=True)
     assert "is no longer in doubt" in again.content.decode()
+    assert [(e.action, e.object_id) for e in events_since(mark)] == [("mark_sent", doubt.pk)]  # the second did nothing
 
 
 def test_the_auditor_reads_the_log_without_buttons_and_cannot_act(
