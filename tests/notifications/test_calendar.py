@@ -23,7 +23,7 @@ from plans.models import Forum, HistoryEvent
 from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from tests.factories import PhaseFactory
 
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 SAME = ("UID", "SEQUENCE", "DTSTART", "DTEND", "ORGANIZER", "LOCATION", "STATUS")

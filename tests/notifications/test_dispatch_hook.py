@@ -17,7 +17,7 @@ from plans.models import HistoryEvent
 from projects.models import Milestone
 from projects.services.milestones import milestone_complete
 
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

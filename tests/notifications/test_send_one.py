@@ -16,7 +16,7 @@ from notifications.models import Delivery
 from notifications.services import outbox, sending
 from notifications.services.sending import Outcome
 
-from .conftest import World
+from tests.world import World
 from .test_sending import completion_deliveries
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,8 @@ from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory
 
-from .conftest import World, spanish_subject
+from tests.world import World
+from .conftest import spanish_subject
 
 # Completions are written with a fixed date (2026-11-20), judged against the frozen today.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]

@@ -11,7 +11,7 @@ from django.test import Client
 from notifications.models import Delivery
 from plans.models import HistoryEvent
 
-from ..conftest import World
+from tests.world import World
 
 _keys = itertools.count()
 
