@@ -106,6 +106,16 @@ class World:
             client.force_authenticate(user)
         return client
 
+    def browser(self, role: str | None, *, language: str = "en") -> Client:
+        """A page client of `role` (None or "anonymous": logged out) asking for `language` (the pages
+        default to Spanish; tests assert English)."""
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        user = self.users.get(role) if role else None
+        if user is not None:
+            forget_access(user)
+            client.force_login(user)
+        return client
+
     @property
     def coordinator_actor(self) -> Actor:
         return Actor(user=self.users["coordinator"], source=Source.API)
@@ -119,8 +129,11 @@ class World:
 
 
 def build_world(*, contents: Contents = "all", slugs: tuple[str, str] = ("own", "other"),
-                staff: bool = False) -> World:
-    """Both clusters with `contents` (see the module docstring), and one user per role."""
+                staff: bool = False, extra_users: bool = False) -> World:
+    """Both clusters with `contents` (see the module docstring), and one user per role.
+
+    `extra_users` adds "nobody" (logged in, no role anywhere) and "coordinator-both" (coordinator
+    of both clusters), for the pages that choose among clusters."""
     own_slug, other_slug = slugs
     if contents == "recorded":
         # Only the own cluster's milestone is late: the admin's overdue filters list exactly it.
@@ -130,6 +143,11 @@ def build_world(*, contents: Contents = "all", slugs: tuple[str, str] = ("own", 
         own, other = build_side(own_slug, contents=contents), build_side(other_slug, contents=contents)
     world = _with_users(own, other, staff=staff, recorded=contents == "recorded")
     users = world.users
+    if extra_users:
+        users["nobody"] = UserFactory.create(username="nobody")
+        users["coordinator-both"] = UserFactory.create(username="coordinator-both", first_name="Coordinator-Both")
+        for cluster in (own.cluster, other.cluster):
+            RoleAssignmentFactory.create(user=users["coordinator-both"], cluster=cluster, role=Role.COORDINATOR)
     if contents == "all":
         own["stakeholder"].user = users["stakeholder"]
         own["stakeholder"].save()
@@ -280,6 +298,13 @@ def world(db: Any) -> World:
 @pytest.fixture
 def plain_world(db: Any) -> World:
     return build_world(contents="plain")
+
+
+@pytest.fixture
+def people(db: Any, settings: Any) -> World:
+    """The page suites' world: both clusters with a plan each, one user per role and the extra users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return build_world(contents="plain", slugs=("lacteo", "frutas"), extra_users=True)
 
 
 # The admin suites (tests/{plans,projects}/admin/conftest.py import these): the recorded world,
