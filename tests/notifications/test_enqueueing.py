@@ -11,7 +11,6 @@ from django.utils import timezone
 from notifications.models import Delivery
 from notifications.services import enqueueing
 from notifications.services.recipients import Recipient
-
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

@@ -29,8 +29,8 @@ from plans.models import HistoryEvent
 from plans.services.forums import forum_schedule
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory, StakeholderFactory
-
 from tests.world import World, build_world
+
 from .conftest import spanish_subject
 from .realparts import (
     Handler,

@@ -15,7 +15,6 @@ from notifications.services.recipients import ensure_profiles
 from notifications.tasks import run_reminder_sweep
 from plans.models import Forum
 from tests.factories import ForumFactory, MilestoneFactory, PhaseFactory
-
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from django.test import Client
 
 from notifications.models import Delivery
 from plans.models import HistoryEvent
-
 from tests.world import World
 
 _keys = itertools.count()

@@ -59,7 +59,8 @@ def test_scoped_or_404_finds_own_objects_and_hides_others(people: World) -> None
     assert scoped_or_404(Plan.objects.all(), people.users["global_auditor"], people.other.plan.pk) == people.other.plan
     with pytest.raises(Http404):
         scoped_or_404(Plan.objects.all(), people.users["auditor"], people.own.plan.pk, roles=WRITE_ROLES)
-    assert scoped_or_404(Cluster.objects.all(), people.users["stakeholder"], people.own.cluster.pk) == people.own.cluster
+    dairy = people.own.cluster
+    assert scoped_or_404(Cluster.objects.all(), people.users["stakeholder"], dairy.pk) == dairy
 
 
 def test_require_roles_and_may_follow_the_cluster_roles(people: World) -> None:
