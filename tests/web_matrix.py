@@ -5,7 +5,7 @@ without a row here, so a page cannot ship without its access rules stated and ch
 `TABLE[(namespaced url name, METHOD)]` says what kind of page it is; `expected()` turns that
 into the status codes each role must get for an object of its own cluster and of another one.
 Roles and the world (clusters "own" and "other" with every object) come from
-tests/api/conftest.py, as for the API matrix.
+tests/world.py, as for the API matrix.
 
 Kinds:
 - public: anyone gets `ok`, anonymous included (the login page; `by_role` for the rest);
