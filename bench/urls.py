@@ -8,5 +8,6 @@ urlpatterns = [
     path("bench/floor/plans/<int:pk>/dashboard/", floor.dashboard),
     path("bench/floor/milestones/", floor.milestones),
     path("bench/floor/projects/", floor.projects),
+    path("bench/floor/me/", floor.me),
     path("", include("config.urls")),
 ]

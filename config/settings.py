@@ -265,12 +265,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PMC Tracker <no-repl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Logging ----------------------------------------------------------------------------
+# Every handler redacts the tokens of personal links (/l/<token>/) from what it writes.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_links": {"()": "plans.log_filters.RedactLinkTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_links"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_links"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- History event consumers -------------------------------------------------------------
@@ -282,6 +295,15 @@ HISTORY_EVENT_CONSUMERS = ["notifications.tasks.enqueue_dispatch"]
 INSTALLED_APPS += ["django_htmx", "drf_spectacular_sidecar"]  # htmx script; Swagger UI/Redoc files
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
                   "django_htmx.middleware.HtmxMiddleware")
+# Personal links from emails (plans/links.py): the session they open acts as the stakeholder.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "plans.links.LinkSessionMiddleware")
+PMC_LINK_MAX_AGE_DAYS = env.int("PMC_LINK_MAX_AGE_DAYS", default=30)
+# An agreement opened without a closing date closes (asks for positions by) this many days later.
+PMC_AGREEMENT_OPEN_DAYS = env.int("PMC_AGREEMENT_OPEN_DAYS", default=14)
+# Who sends "a fresh link" to an address that asks for one (plans/web/links.py): a dotted path
+# to a callable(email, language) in the notifications app, so plans imports nothing of it.
+PMC_FRESH_LINK_SENDER = "notifications.tasks.enqueue_fresh_links"
 LOGIN_URL = "plans:login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "plans:login"
@@ -304,6 +326,31 @@ SPECTACULAR_SETTINGS.update({
     # Swagger UI's default validator badge is fetched from swagger.io: switched off.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 })
+
+# --- Content-Security-Policy (django-csp), for every response: pages, admin, API docs -----
+# Scripts only from this site (no inline script anywhere: the Swagger UI page loads its
+# starter script from a URL, see config/api_urls.py). Inline styles stay allowed: the admin,
+# Swagger UI and Redoc set style attributes, and a style cannot run code. Nothing from
+# another host; no framing.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],  # Redoc's search runs in a worker built from a blob
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Demo -------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="pmc-demo-2012")

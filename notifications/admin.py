@@ -28,7 +28,7 @@ from notifications.services.subscriptions import (
     subscription_delete,
     subscription_update,
 )
-from plans.admin.base import RoleScopedMixin, ServiceAdmin, admin_actor, model_values
+from plans.admin.base import RoleScopedMixin, ServiceAdmin, admin_actor, cluster_filter, model_values
 from plans.services.history import Actor
 
 
@@ -73,7 +73,8 @@ class SubscriptionAdmin(ProgrammeAdminsOnly, ServiceAdmin):
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(ProgrammeAdminsOnly, ServiceAdmin):
     form = forms.ModelForm  # type: ignore[assignment]
-    fields = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
+    fields = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days",
+              "agreement_after_days", "agreement_before_days"]
     list_display = ["plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"]
     list_select_related = ["plan"]
     raw_id_fields = ["plan"]
@@ -112,7 +113,7 @@ class NotificationProfileAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: 
 class DeliveryAdmin(ProgrammeAdminsOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     can_add = False
     list_display = ["id", "created_at", "kind", "to_email", "status", "needs_review", "attempts", "sent_at", "cluster"]
-    list_filter = ["status", "needs_review", "kind", "cluster"]
+    list_filter = ["status", "needs_review", "kind", cluster_filter("cluster")]
     search_fields = ["to_email", "dedup_key", "message_id"]
     date_hierarchy = "created_at"
     list_select_related = ["cluster"]

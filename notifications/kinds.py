@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     FORUM_SCHEDULED = "forum_scheduled", _("forum scheduled")
     FORUM_RESCHEDULED = "forum_rescheduled", _("forum rescheduled")
     FORUM_CANCELLED = "forum_cancelled", _("forum cancelled")
+    AGREEMENT_OPENED = "agreement_opened", _("agreement opened: position asked")
     AGREEMENT_ADOPTED = "agreement_adopted", _("agreement adopted")
     AGREEMENT_REJECTED = "agreement_rejected", _("agreement rejected")
     PLAN_STATUS_CHANGED = "plan_status_changed", _("plan status changed")
@@ -25,7 +26,10 @@ class Kind(models.TextChoices):
     MILESTONE_OVERDUE = "milestone_overdue", _("milestone overdue")
     MILESTONE_ESCALATION = "milestone_escalation", _("overdue milestone escalated")
     FORUM_REMINDER = "forum_reminder", _("forum reminder")
+    AGREEMENT_REMINDER = "agreement_reminder", _("reminder: position not taken yet")
     DIGEST = "digest", _("digest")
+    # Asked for by the person (an expired link's page).
+    PERSONAL_LINK = "personal_link", _("new personal link")
 
 
 EVENT_KINDS = frozenset({
@@ -34,6 +38,9 @@ EVENT_KINDS = frozenset({
     Kind.PROJECT_STATUS_CHANGED, Kind.MILESTONE_COMPLETED, Kind.MILESTONE_RESCHEDULED,
     Kind.MILESTONE_UPDATE_POSTED,
 })
+# Asked of every member organization's people, whatever their subscriptions (an organization's
+# position is not news to opt into); only an unsubscribe stops them.
+POSITION_REQUEST_KINDS = frozenset({Kind.AGREEMENT_OPENED, Kind.AGREEMENT_REMINDER})
 # Kinds a subscription may list (reminders to the responsible person and escalations are not optional).
 SUBSCRIBABLE_KINDS = EVENT_KINDS | {Kind.FORUM_REMINDER}
 # The default for a new stakeholder: everything but the chattiest kind.
@@ -60,6 +67,8 @@ def kind_of_event(object_type: str, action: str, changes: dict) -> str | None:  
         if action == "transition" and new_status == "cancelled":
             return Kind.FORUM_CANCELLED
         return None
+    if object_type == "plans.agreement" and action == "create":
+        return Kind.AGREEMENT_OPENED
     if object_type == "plans.agreement" and action == "transition":
         return {"adopted": Kind.AGREEMENT_ADOPTED, "rejected": Kind.AGREEMENT_REJECTED}.get(new_status or "")
     if object_type == "plans.plan" and action == "transition":

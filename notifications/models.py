@@ -75,7 +75,8 @@ class Subscription(VersionedModel):
         verbose_name_plural = _("subscriptions")
         ordering = ["stakeholder_id", "scope", "scope_id"]
         constraints = [
-            models.UniqueConstraint(fields=["stakeholder", "scope", "scope_id"], name="subscription_unique_scope"),
+            models.UniqueConstraint(fields=["stakeholder", "scope", "scope_id"], name="subscription_unique_scope",
+                violation_error_message=_("This person is already subscribed to this.")),
         ]
         indexes = [models.Index(fields=["scope", "scope_id"], name="subscription_scope_idx")]
 
@@ -95,12 +96,21 @@ class ReminderPolicy(VersionedModel):
         _("escalate to coordinators after N days overdue"), default=14
     )
     forum_reminder_days = models.PositiveSmallIntegerField(_("remind N days before a forum"), default=1)
+    # Open agreements: member organizations without a position are reminded N days after the
+    # agreement opened and M days before its closing date (0: no such reminder).
+    agreement_after_days = models.PositiveSmallIntegerField(
+        _("remind non-responders N days after an agreement opens"), default=3
+    )
+    agreement_before_days = models.PositiveSmallIntegerField(
+        _("remind non-responders N days before an agreement closes"), default=1
+    )
 
     class Meta:
         verbose_name = _("reminder policy")
         verbose_name_plural = _("reminder policies")
         constraints = [
-            models.CheckConstraint(condition=Q(overdue_every_days__gte=1), name="policy_overdue_every_positive"),
+            models.CheckConstraint(condition=Q(overdue_every_days__gte=1), name="policy_overdue_every_positive",
+                violation_error_message=_("Overdue reminders repeat every 1 day or more.")),
         ]
 
     def __str__(self) -> str:
@@ -204,7 +214,8 @@ class DigestEntry(models.Model):
         verbose_name = _("digest entry")
         verbose_name_plural = _("digest entries")
         constraints = [
-            models.UniqueConstraint(fields=["stakeholder", "event_id", "frequency"], name="digest_entry_unique"),
+            models.UniqueConstraint(fields=["stakeholder", "event_id", "frequency"], name="digest_entry_unique",
+                violation_error_message=_("This event is already waiting in this person's digest.")),
         ]
         indexes = [
             models.Index(

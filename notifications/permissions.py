@@ -24,3 +24,5 @@ DELIVERY = ActionRoles(read=OVERSIGHT_ROLES, actions={"resend": WRITE_ROLES, "ma
 # The pages' list of every subscription in a cluster: overseen by coordinators and auditors,
 # managed by coordinators (a stakeholder manages their own through SUBSCRIPTION).
 CLUSTER_SUBSCRIPTIONS = ActionRoles(read=OVERSIGHT_ROLES)
+# "Remind those who have not answered" on an open agreement's page: its coordinators.
+AGREEMENT_REMINDERS = ActionRoles(actions={"remind": WRITE_ROLES})

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from notifications.content import Content, compose
 from notifications.models import Delivery, NotificationProfile
 from plans.calendar import Method, forum_invitation
+from plans.links import personal_url
 
 
 def unsubscribe_url(delivery: Delivery) -> str:
@@ -24,10 +25,21 @@ def unsubscribe_url(delivery: Delivery) -> str:
     return f"{settings.SITE_URL}/unsubscribe/{token}" if token else ""
 
 
+def recipient_url(delivery: Delivery, page: str) -> str:
+    """The recipient's own link to a page: a personal signed link for a stakeholder (their
+    page opens without a password), the plain address for a user (a coordinator)."""
+    if not page:
+        return ""
+    if delivery.stakeholder_id:
+        return personal_url(delivery.stakeholder_id, page)
+    return f"{settings.SITE_URL}{page}"
+
+
 def content_key(delivery: Delivery, language: str) -> tuple[object, ...]:
-    """Deliveries with the same key say the same thing (only the recipient differs)."""
+    """Deliveries with the same key say the same thing (only the recipient differs); a position
+    request names the recipient's organization."""
     return (delivery.kind, delivery.event_id, delivery.object_id, delivery.pk if delivery.kind == "digest" else None,
-            delivery.payload.get("days"), language, delivery.time_zone)
+            delivery.payload.get("days"), delivery.payload.get("organization"), language, delivery.time_zone)
 
 
 def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | None = None) -> EmailMultiAlternatives:
@@ -46,6 +58,9 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
         context = {
             "content": content, "cluster": delivery.cluster, "language": language,
             "unsubscribe_url": unsubscribe_url(delivery), "site_url": settings.SITE_URL,
+            "link": recipient_url(delivery, content.page),
+            "actions": [(action.label, recipient_url(delivery, action.page)) for action in content.actions],
+            "items": [(item, recipient_url(delivery, item.page)) for item in content.items],
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)

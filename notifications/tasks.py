@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from notifications.services import digests, dispatch, outbox, reminders, sending
+from notifications.services import digests, dispatch, links, outbox, reminders, sending
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,11 @@ def enqueue_dispatch(event_id: int) -> None:
         logger.warning("could not enqueue dispatch of event %s (%s); the sweep will pick it up", event_id, exc)
 
 
+def enqueue_fresh_links(*, stakeholder_ids: list[int], path: str | None) -> None:
+    """settings.PMC_FRESH_LINK_SENDER: the fresh links a person asked for, queued to send now."""
+    enqueue_send(links.fresh_link_deliveries(stakeholder_ids=stakeholder_ids, path=path))
+
+
 @shared_task(
     name="notifications.send_deliveries", autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60,
     max_retries=5,
@@ -98,9 +103,11 @@ def run_reminder_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     milestones = reminders.milestone_reminders(now=now)
     forums = reminders.forum_reminders(now=now)
+    agreements = reminders.agreement_reminders(now=now)
     digest_ids = digests.digests(now=now)
-    enqueue_send(milestones + forums + digest_ids)
-    return {"milestones": len(milestones), "forums": len(forums), "digests": len(digest_ids)}
+    enqueue_send(milestones + forums + agreements + digest_ids)
+    return {"milestones": len(milestones), "forums": len(forums), "agreements": len(agreements),
+            "digests": len(digest_ids)}
 
 
 @shared_task(name="notifications.sweep_outbox")

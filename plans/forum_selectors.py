@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from plans import consensus
 from plans.models import Agreement, Forum, ForumAttendance, Organization, Phase, Position, Stakeholder
+from plans.phase_rules import subjects_closing
 from plans.selectors import agreement_list, forum_list, phase_list, position_list
 
 
@@ -57,6 +58,14 @@ def member_organizations(*, cluster_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(cluster_id=cluster_id, is_active=True).order_by("name")
 
 
+def non_responding_members(*, agreement: Agreement) -> QuerySet[Organization]:
+    """The cluster's active full members that have not taken a position on the agreement yet:
+    the organizations reminded to answer (the consent rule counts full members)."""
+    return Organization.objects.filter(
+        cluster_id=agreement.plan.cluster_id, is_active=True, membership=Organization.Membership.FULL,
+    ).exclude(positions__agreement=agreement).order_by("name")
+
+
 def own_organizations(*, user: Any, cluster_id: int) -> QuerySet[Organization]:
     """The active member organizations the user is an active person of in that cluster (the
     ones a stakeholder may record a position for; the service checks the same)."""
@@ -79,9 +88,11 @@ def forum_attendance(*, forum: Forum) -> consensus.ForumAttendance:
 
 
 def adopted_agreements_for_phase(*, phase: Phase) -> QuerySet[Agreement]:
-    """Agreements that may close the phase: adopted, of its plan, of no phase or of this one."""
+    """Agreements that may close the phase: adopted, of its plan, of no phase or of this one, with a
+    subject that fits the phase (plans/phase_rules.py)."""
     return Agreement.objects.filter(
         Q(phase__isnull=True) | Q(phase_id=phase.pk), plan_id=phase.plan_id, status=Agreement.Status.ADOPTED,
+        subject__in=subjects_closing(phase.kind),
     ).order_by("-decided_at", "-id")
 
 

@@ -27,3 +27,12 @@ class ProjectsConfig(AppConfig):
             NavLink("portfolio", _("Portfolio"), "projects:portfolio", CLUSTER.read, by="site", order=10,
                     everywhere=True),
         )
+
+        from plans.web.audit.registry import register_money, register_object_page
+
+        # The workbench's timeline links each object to its page and shows its money with the currency.
+        register_object_page("plans.plan", "projects:plan")
+        register_object_page("projects.project", "projects:project")
+        register_object_page("projects.milestone", "projects:milestone")
+        register_money("projects.fundingline", {"budget": "currency", "executed": "currency"})
+        register_money("projects.expenditure", {"amount": "funding_line__currency"})

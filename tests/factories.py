@@ -167,7 +167,7 @@ class AgreementFactory(DjangoModelFactory[Agreement]):
 
     plan = factory.SubFactory(PlanFactory)
     title = factory.Sequence(lambda n: f"Agreement {n}")
-    subject = Agreement.Subject.OTHER
+    subject = Agreement.Subject.CLOSE_PHASE  # closes any phase but validation (plans/phase_rules.py)
     rule = Agreement.Rule.CONSENT
     # A decided agreement records when (DB constraint); pass status=... and this follows.
     decided_at = factory.LazyAttribute(lambda o: None if o.status == Agreement.Status.OPEN else timezone.now())

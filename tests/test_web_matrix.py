@@ -19,7 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from plans.access import forget_access
 from plans.models import HistoryEvent
 from tests.web_matrix import TABLE, Case, expected
-from tests.world import ROLES, World, build_world
+from tests.world import ROLES, World, _fresh_throttles, build_world
+
+__all__ = ["_fresh_throttles"]  # rate-limit counters (e.g. the fresh-link page's) start at zero in each test
 
 WEB_NAMESPACES = ("plans", "projects", "notifications")
 METHODS = ("GET", "POST")

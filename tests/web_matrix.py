@@ -93,6 +93,12 @@ TABLE: dict[tuple[str, str], Case] = {
         body=lambda s, w: {"new_password1": "x", "new_password2": "x"}, notes="invalid link: nothing changes",
     ),
     ("plans:password_reset_complete", "GET"): Case("public"),
+    # Personal links (tests/plans/web/test_personal_links.py covers good, expired and revoked ones).
+    ("plans:link", "GET"): Case("public", ok=400, kwargs=lambda s: {"token": "not-a-token"},
+                                notes="an altered link: the page asking for the address"),
+    ("plans:link-fresh", "POST"): Case("public", body=lambda s, w: {"email": "nobody@example.org"},
+                                       notes="the same answer whether or not the address is known"),
+    ("plans:link-sign-out", "POST"): Case("public"),
     ("plans:home", "GET"): Case(
         "authenticated", by_role={"admin": 302, "global_auditor": 302, "coordinator": 302},
         notes="admins and all-cluster auditors -> portfolio; a one-cluster coordinator -> the plan",
@@ -131,6 +137,13 @@ TABLE: dict[tuple[str, str], Case] = {
               "`organization`, so records its position (any other: the service's 403)"),
     ("plans:agreement-close", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
         "version": s["agreement"].version}),
+    ("plans:agreement-position", "GET"): write(
+        "agreement", "agreement_id", ok=200, query=lambda s: {"option": "agree"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="the confirmation page of an email's option link: shows, records nothing; auditors 403",
+    ),
+    ("plans:agreement-position", "POST"): write("agreement", "agreement_id", body=lambda s, w: {
+        "organization": s["organization"].pk, "position": "agree"}, writers=COORDINATOR_STAKEHOLDER,
+        notes="as position-record: the world's stakeholder is a person of `organization`"),
     ("plans:phase-list", "GET"): read("plan", "plan_id"),
     ("plans:phase-start", "GET"): write("startable_phase", "phase_id", ok=200),
     ("plans:phase-start", "POST"): write("startable_phase", "phase_id", body=lambda s, w: {
@@ -141,6 +154,18 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plans:phase-skip", "GET"): write("pending_phase", "phase_id", ok=200),
     ("plans:phase-skip", "POST"): write("pending_phase", "phase_id", body=lambda s, w: {
         "version": s["pending_phase"].version, "reason": "Cubierta por otra fase"}),
+    # --- the auditor's workbench (plans/web/audit): auditors and coordinators of the cluster
+    ("plans:history", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"q": "x", "source": "web"}),
+    ("plans:history-compare", "GET"): read(
+        "plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"from": "2000-01-01"}),
+    ("plans:history-verify", "GET"): read("plan", "plan_id", readers=OVERSIGHT),
+    ("plans:history-verify", "POST"): read(
+        "plan", "plan_id", readers=OVERSIGHT,
+        notes="runs the chain check (sealing captured changes first): an audit act, not a change to the plan",
+    ),
+    ("plans:history-export", "GET"): read("plan", "plan_id", readers=OVERSIGHT, query=lambda s: {"format": "csv"}),
+    ("plans:history-chain-export", "GET"): read("plan", "plan_id", readers=OVERSIGHT),
+    ("plans:history-verify-script", "GET"): Case("authenticated", notes="docs/verify_export.py: no secret in it"),
     # --- projects (projects/web)
     ("projects:portfolio", "GET"): Case(
         "authenticated", by_role={"coordinator": 302, "stakeholder": 302, "auditor": 302},
@@ -188,6 +213,9 @@ TABLE: dict[tuple[str, str], Case] = {
             "due_soon_days": "10, 2", "overdue_every_days": "3", "escalate_after_days": "9",
             "forum_reminder_days": "1", "version": str(s["reminder_policy"].version),
         },
+    ),
+    ("notifications:agreement-remind", "POST"): write(
+        "agreement", "agreement_id", notes="remind the organizations without a position: coordinators",
     ),
     # --- projects: milestone list, calendar and page; project, beneficiary and funding pages (H6)
     ("projects:milestone-list", "GET"): read("plan", "plan_id", query=lambda s: {"overdue": "on", "q": "x"}),

@@ -40,7 +40,7 @@ class ReminderPolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = ReminderPolicy
         fields = ["id", "plan", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days",
-                  "version", "updated_at"]
+                  "agreement_after_days", "agreement_before_days", "version", "updated_at"]
         read_only_fields = fields
 
 
@@ -49,6 +49,8 @@ class _PolicyValues(serializers.Serializer):
     overdue_every_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
     escalate_after_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
     forum_reminder_days = serializers.IntegerField(min_value=0, max_value=60, required=False)
+    agreement_after_days = serializers.IntegerField(min_value=0, max_value=60, required=False)
+    agreement_before_days = serializers.IntegerField(min_value=0, max_value=60, required=False)
 
 
 class ReminderPolicyCreateSerializer(_PolicyValues):

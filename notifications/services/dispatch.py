@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from notifications.kinds import NOTIFYING_OBJECT_TYPES, Kind, kind_of_event
 from notifications.models import Delivery, DigestEntry, DispatchRecord, Frequency
-from plans.models import Forum, HistoryEvent, Source
+from plans.models import Agreement, Forum, HistoryEvent, Source
 from projects.models import Milestone, MilestoneUpdate
 
 from .enqueueing import build_delivery, insert_deliveries
-from .recipients import ensure_profiles, subscribers
+from .recipients import ensure_profiles, member_people, subscribers
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ def dispatch_event(*, event_id: int) -> list[int]:
 
     cluster_id = event.chain_id  # each cluster has its own chain
     ensure_profiles(cluster_id=cluster_id)
+    if kind == Kind.AGREEMENT_OPENED:
+        return _ask_for_positions(event, cluster_id)
     recipients = subscribers(
         cluster_id=cluster_id, plan_id=event.plan_id, project_id=project_of(event), kind=kind,
         actor_user_id=event.actor_id,
@@ -96,6 +98,26 @@ def dispatch_event(*, event_id: int) -> list[int]:
         ignore_conflicts=True,
     )
     return ids
+
+
+def _ask_for_positions(event: HistoryEvent, cluster_id: int) -> list[int]:
+    """An opened agreement asks every full member organization for its position: each of its
+    people gets the request at once (not a digest: it has a date), subscribed or not."""
+    still_open = Agreement.objects.filter(pk=event.object_id or 0, status=Agreement.Status.OPEN).exists()
+    people = member_people(cluster_id=cluster_id) if still_open else []
+    insert_deliveries(
+        (build_delivery(
+            occurrence=f"event:{event.pk}", recipient=p.recipient, kind=Kind.AGREEMENT_OPENED, cluster_id=cluster_id,
+            plan_id=event.plan_id, event_id=event.pk, object_type=event.object_type, object_id=event.object_id,
+            payload={"organization": p.organization_id},
+        ) for p in people),
+        precheck=False, return_ids=False,
+    )
+    DispatchRecord.objects.bulk_create(
+        [DispatchRecord(event_id=event.pk, kind=Kind.AGREEMENT_OPENED, deliveries=len(people))],
+        ignore_conflicts=True,
+    )
+    return pending_of_event(event.pk)
 
 
 def undispatched_events(*, now: dt.datetime, grace: dt.timedelta, lookback: dt.timedelta) -> list[int]:

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from notifications.kinds import IMPORTANT_KINDS
 from notifications.models import Frequency, NotificationProfile, Subscription
-from plans.models import Cluster, Role, RoleAssignment, Stakeholder
+from plans.models import Cluster, Organization, Role, RoleAssignment, Stakeholder
 
 FREQUENCY_RANK: dict[str, int] = {Frequency.IMMEDIATE: 0, Frequency.DAILY: 1, Frequency.WEEKLY: 2}
 
@@ -92,6 +92,34 @@ def subscribers(
             chosen[sid] = Recipient(email=email, language=language, time_zone=tz, stakeholder_id=sid,
                                     user_id=user_id, frequency=frequency)
     return list(chosen.values())
+
+
+@dataclass(frozen=True)
+class MemberPerson:
+    recipient: Recipient
+    organization_id: int
+
+
+def member_people(*, cluster_id: int, exclude_organizations: frozenset[int] = frozenset()) -> list[MemberPerson]:
+    """The active people (with an email, not unsubscribed) of the cluster's active full member
+    organizations, but those of `exclude_organizations`: who is asked for an organization's
+    position on an agreement, whatever their subscriptions (one query)."""
+    rows = (
+        Stakeholder.objects.filter(
+            cluster_id=cluster_id, is_active=True, organization__is_active=True,
+            organization__membership=Organization.Membership.FULL,
+        )
+        .exclude(email="")
+        .exclude(notification_profile__unsubscribed_at__isnull=False)
+        .exclude(organization_id__in=exclude_organizations)
+        .order_by("organization_id", "pk")
+        .values_list("pk", "organization_id", "email", "language", "time_zone", "user_id")
+    )
+    return [
+        MemberPerson(Recipient(email=email, language=language, time_zone=tz, stakeholder_id=sid, user_id=user_id),
+                     organization_id=org_id)
+        for sid, org_id, email, language, tz, user_id in rows
+    ]
 
 
 def coordinators(cluster_id: int) -> list[Recipient]:

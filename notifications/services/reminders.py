@@ -6,6 +6,11 @@ part of the dedup key, so running the same sweep twice (or two beat processes) c
 nothing new. A reminder whose instant passed less than NOTIFICATIONS_CATCH_UP_HOURS ago is
 still sent (beat was down for a while); older ones are skipped.
 
+Open agreements: the people of each full member organization without a position are reminded
+N days after the agreement opened and M days before its closing date (the plan's policy),
+each reminder once per agreement (its dedup key names the agreement and which reminder, not
+the instant). A coordinator may also remind them at once: once per agreement and day.
+
 Cost: the milestone query asks the (status, due_date) index for open milestones whose due
 date is one of a few candidate dates (each due-soon offset around today, in any zone) or
 inside the overdue window (overdue milestones owe a reminder each period); the work grows
@@ -24,14 +29,21 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import Kind
-from notifications.models import ReminderPolicy
-from plans.models import Forum
+from notifications.models import Delivery, ReminderPolicy
+from notifications.permissions import AGREEMENT_REMINDERS
+from plans.access import access_for
+from plans.errors import PermissionDeniedError, RuleViolation
+from plans.models import Agreement, Forum, Plan
+from plans.permissions import may
+from plans.services.history import Actor, lock, record_event
 from projects.models import Milestone
 
 from .enqueueing import NewDelivery, build_delivery, insert_deliveries
-from .recipients import Recipient, coordinators, subscribers
+from .recipients import MemberPerson, Recipient, coordinators, member_people, subscribers
 
 logger = logging.getLogger(__name__)
 SEND_AT = dt.time(7, 0)
@@ -44,6 +56,8 @@ class Policy:
     overdue_every_days: int = 7
     escalate_after_days: int = 14
     forum_reminder_days: int = 1
+    agreement_after_days: int = 3  # 0: no reminder after opening
+    agreement_before_days: int = 1  # 0: no reminder before the closing date
 
 
 DEFAULT_POLICY = Policy()
@@ -81,9 +95,10 @@ def stamp(at: dt.datetime) -> str:
 
 def load_policies() -> dict[int, Policy]:
     return {
-        plan_id: Policy(tuple(sorted({int(x) for x in days or ()})), every, escalate, forum)
-        for plan_id, days, every, escalate, forum in ReminderPolicy.objects.values_list(
-            "plan_id", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"
+        plan_id: Policy(tuple(sorted({int(x) for x in days or ()})), every, escalate, forum, after, before)
+        for plan_id, days, every, escalate, forum, after, before in ReminderPolicy.objects.values_list(
+            "plan_id", "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days",
+            "agreement_after_days", "agreement_before_days",
         )
     }
 
@@ -204,3 +219,107 @@ def forum_reminders(*, now: dt.datetime) -> list[int]:
                         payload={"days": days_before},
                     ))
     return insert_deliveries(new)
+
+
+def agreement_reminder_days(opened_on: dt.date, closes_on: dt.date | None, policy: Policy) -> dict[dt.date, str]:
+    """The days (the cluster's) an agreement's non-responders are reminded, and which reminder.
+
+    After opening: N days later, unless that is past the closing date. Before closing: M days
+    before it, if that comes after the opening day (the request itself has just gone out); when
+    both fall on one day, only the one before closing is sent.
+    """
+    days: dict[dt.date, str] = {}
+    after = opened_on + dt.timedelta(days=policy.agreement_after_days)
+    if policy.agreement_after_days and (closes_on is None or after <= closes_on):
+        days[after] = "after"
+    if closes_on is not None and policy.agreement_before_days:
+        before = closes_on - dt.timedelta(days=policy.agreement_before_days)
+        if before > opened_on:
+            days[before] = "before"
+    return days
+
+
+def _non_responders(agreement: Agreement) -> list[MemberPerson]:
+    answered = frozenset(agreement.positions.values_list("organization_id", flat=True))
+    return member_people(cluster_id=agreement.plan.cluster_id, exclude_organizations=answered)
+
+
+def _reminder(agreement: Agreement, person: MemberPerson, label: str, at: dt.datetime, which: str) -> NewDelivery:
+    return build_delivery(
+        occurrence=f"{Kind.AGREEMENT_REMINDER}:a{agreement.pk}:{label}", recipient=person.recipient,
+        kind=Kind.AGREEMENT_REMINDER, cluster_id=agreement.plan.cluster_id, plan_id=agreement.plan_id,
+        object_type="plans.agreement", object_id=agreement.pk, scheduled_for=at,
+        payload={"organization": person.organization_id, "which": which},
+    )
+
+
+@transaction.atomic
+def agreement_reminders(*, now: dt.datetime) -> list[int]:
+    """Remind the people of member organizations that have not taken a position on an open
+    agreement, on the days of the plan's policy, at 07:00 their time; return the new ids.
+
+    Each reminder is keyed by agreement, which one ("after" opening, "before" closing) and
+    person, so a second beat run (or a changed policy) sends nothing twice.
+    """
+    policies = load_policies()
+    every = [DEFAULT_POLICY, *policies.values()]
+    after_max = max(p.agreement_after_days for p in every)
+    before_max = max(p.agreement_before_days for p in every)
+    utc_today = now.astimezone(dt.UTC).date()
+    closing_soon = Q(closes_on__gte=utc_today - dt.timedelta(days=1),
+                     closes_on__lte=utc_today + dt.timedelta(days=before_max + 2))
+    agreements = Agreement.objects.filter(
+        Q(created_at__gte=now - dt.timedelta(days=after_max + 2)) | closing_soon,
+        status=Agreement.Status.OPEN, plan__status__in=Plan.OPEN_STATUSES,
+    ).select_related("plan__cluster").order_by("pk")
+    new: list[NewDelivery] = []
+    for agreement in agreements:
+        cluster_tz = zone(agreement.plan.cluster.time_zone)
+        owed = agreement_reminder_days(agreement.created_at.astimezone(cluster_tz).date(), agreement.closes_on,
+                                       policies.get(agreement.plan_id, DEFAULT_POLICY))
+        if not owed:
+            continue
+        for person in _non_responders(agreement):
+            for day, at in due_days(now, zone(person.recipient.time_zone or agreement.plan.cluster.time_zone)):
+                which = owed.get(day)
+                if which is not None:
+                    new.append(_reminder(agreement, person, which, at, which))
+    return insert_deliveries(new)
+
+
+@dataclass(frozen=True)
+class Reminded:
+    """What a coordinator's "remind those who have not answered" did."""
+
+    organizations: int  # organizations whose people were reminded now
+    deliveries: list[int]  # the new deliveries, to send
+    already_today: bool = False  # everyone owed one had been reminded today already
+
+
+@transaction.atomic
+def agreement_remind_non_responders(*, agreement_id: int, actor: Actor, now: dt.datetime | None = None) -> Reminded:
+    """A coordinator reminds, now, the people of every full member organization without a
+    position on the open agreement. Once per agreement and day (the cluster's): a double click,
+    or a second coordinator, sends nothing more and records nothing; otherwise one history
+    event `remind_non_responders` on the agreement says how many organizations were reminded.
+    """
+    now = now or timezone.now()
+    agreement = lock(Agreement, agreement_id)  # this row only: plan services lock plan -> agreement
+    cluster = Plan.objects.select_related("cluster").get(pk=agreement.plan_id).cluster
+    if not may(access_for(actor.user), AGREEMENT_REMINDERS, "remind", cluster.pk):
+        raise PermissionDeniedError(_("Only the cluster's coordinators remind organizations to answer."))
+    if agreement.status != Agreement.Status.OPEN:
+        raise RuleViolation(_("The agreement is %(status)s: there is no position left to ask for."),
+                            status=agreement.get_status_display())
+    day = now.astimezone(zone(cluster.time_zone)).date()
+    rows = [_reminder(agreement, p, f"asked:{day.isoformat()}", now, "asked") for p in _non_responders(agreement)]
+    # The agreement's row lock serialises clicks, so what is already there is known exactly.
+    known = set(Delivery.objects.filter(dedup_key__in=[r.dedup_key for r in rows]).values_list("dedup_key", flat=True))
+    fresh = [r for r in rows if r.dedup_key not in known]
+    if not fresh:
+        return Reminded(organizations=0, deliveries=[], already_today=bool(rows))
+    ids = insert_deliveries(fresh, precheck=False)
+    organizations = len({r.payload["organization"] for r in fresh})
+    record_event(actor=actor, action="remind_non_responders", instance=agreement, changes={},
+                 context={"organizations": organizations, "people": len(fresh)})
+    return Reminded(organizations=organizations, deliveries=ids)

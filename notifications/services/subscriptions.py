@@ -20,7 +20,10 @@ from projects.models import Project
 from .recipients import ensure_profiles
 
 SUBSCRIPTION_FIELDS = frozenset({"scope", "scope_id", "events", "frequency", "is_active"})
-POLICY_FIELDS = frozenset({"due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days"})
+POLICY_FIELDS = frozenset({
+    "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days", "agreement_after_days",
+    "agreement_before_days",
+})
 
 
 def _check_may_manage(actor: Actor, stakeholder: Stakeholder) -> None:

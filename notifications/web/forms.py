@@ -131,10 +131,20 @@ class ReminderPolicyForm(forms.Form):
     forum_reminder_days = forms.IntegerField(
         label=_("Remind of a forum this many days before"), min_value=0, max_value=60,
     )
+    agreement_after_days = forms.IntegerField(
+        label=_("Remind organizations that have not answered an agreement this many days after it opens"),
+        min_value=0, max_value=60, required=False, help_text=_("0: no such reminder."),
+    )
+    agreement_before_days = forms.IntegerField(
+        label=_("Remind them again this many days before the agreement's closing date"), min_value=0, max_value=60,
+        required=False, help_text=_("0: no such reminder."),
+    )
     # 0 = the page showed the defaults (no policy yet): if one appears meanwhile, that is a stale edit.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    FIELDS = ("due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days")
+    FIELDS = ("due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days",
+              "agreement_after_days", "agreement_before_days")
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        """What was sent (the agreement reminders left out of a post keep their values)."""
+        return {name: self.cleaned_data[name] for name in self.FIELDS if self.cleaned_data[name] is not None}

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from notifications.web import deliveries, overview, reminders, subscriptions
+from notifications.web import agreements, deliveries, overview, reminders, subscriptions
 
 app_name = "notifications"
 
@@ -22,4 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/clusters/<id:cluster_id>/subscriptions/<id:subscription_id>/delete/",
          subscriptions.subscription_remove, name="subscription-delete"),
     path("notifications/plans/<id:plan_id>/reminders/", reminders.reminder_policy, name="reminder-policy"),
+    path("notifications/agreements/<id:agreement_id>/remind/", agreements.agreement_remind,
+         name="agreement-remind"),
 ]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.access import READ_ROLES, WRITE_ROLES, Access, access_for
 from plans.errors import DomainError, PermissionDeniedError, ValidationFailed
-from plans.models import Source
+from plans.models import Cluster, Source
 from plans.models.base import cluster_id_of
 from plans.services.history import Actor
 
@@ -66,6 +66,19 @@ def model_values(form: forms.BaseForm, *, changed_only: bool, exclude: Iterable[
     names = {f.name for f in model._meta.concrete_fields} - set(exclude) - SKIP_FIELDS
     source = form.changed_data if changed_only else list(form.cleaned_data)
     return {name: form.cleaned_data[name] for name in source if name in names and name in form.cleaned_data}
+
+
+class VisibleClustersFilter(admin.RelatedFieldListFilter):
+    """The "by cluster" filter lists only the clusters the person may see (the stock one lists
+    every cluster's name to anyone with the admin open). Use as ("plan__cluster", VisibleClustersFilter)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        visible = Cluster.objects.filter(access_for(request.user).scope(Cluster)).order_by("name")
+        return [(str(cluster.pk), str(cluster)) for cluster in visible]
+
+
+def cluster_filter(path: str) -> tuple[str, type[VisibleClustersFilter]]:
+    return (path, VisibleClustersFilter)
 
 
 class ServiceForm(forms.ModelForm):

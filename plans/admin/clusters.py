@@ -12,6 +12,7 @@ from plans.access import access_for
 from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
+    cluster_filter,
     model_values,
     pk_of,
 )
@@ -80,7 +81,7 @@ class ClusterChildAdmin(ServiceAdmin):
 @admin.register(Organization)
 class OrganizationAdmin(ClusterChildAdmin):
     list_display = ("name", "cluster", "kind", "membership", "locality", "is_active", "is_sample")
-    list_filter = ("cluster", "kind", "membership", "is_active", "is_sample")
+    list_filter = (cluster_filter("cluster"), "kind", "membership", "is_active", "is_sample")
     search_fields = ("name", "locality", "contact_email")
     list_select_related = ("cluster",)
     fields = ("cluster", "name", "kind", "membership", "chain_link", "locality", "contact_email", "is_active",
@@ -97,7 +98,7 @@ class OrganizationAdmin(ClusterChildAdmin):
 @admin.register(Stakeholder)
 class StakeholderAdmin(ClusterChildAdmin):
     list_display = ("name", "email", "cluster", "organization", "language", "is_active", "is_sample")
-    list_filter = ("cluster", "language", "is_active", "is_sample")
+    list_filter = (cluster_filter("cluster"), "language", "is_active", "is_sample")
     search_fields = ("name", "email", "organization__name")
     list_select_related = ("cluster", "organization")
     fields = ("cluster", "name", "email", "organization", "language", "time_zone", "is_active", "user", "is_sample")
@@ -114,7 +115,7 @@ class StakeholderAdmin(ClusterChildAdmin):
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(ClusterChildAdmin):
     list_display = ("user", "role", "cluster")
-    list_filter = ("role", "cluster")
+    list_filter = ("role", cluster_filter("cluster"))
     search_fields = ("user__username", "user__email")
     list_select_related = ("user", "cluster")
     fields = ("user", "cluster", "role")

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext_lazy
 from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
+    cluster_filter,
     model_values,
     pk_of,
     service_action,
@@ -51,7 +52,7 @@ class AttendanceInline(ServiceInline):
 @admin.register(Forum)
 class ForumAdmin(ServiceAdmin):
     list_display = ("title", "plan", "phase", "starts_at", "venue", "status")
-    list_filter = ("plan__cluster", "status")
+    list_filter = (cluster_filter("plan__cluster"), "status")
     search_fields = ("title", "venue", "address", "organizer")
     date_hierarchy = "starts_at"
     list_select_related = ("plan", "phase")
@@ -113,7 +114,7 @@ def _close_agreement(request: HttpRequest, actor: Actor, agreement: Agreement) -
 @admin.register(Agreement)
 class AgreementAdmin(ServiceAdmin):
     list_display = ("title", "plan", "subject", "rule", "status", "decided_at")
-    list_filter = ("plan__cluster", "subject", "rule", "status")
+    list_filter = (cluster_filter("plan__cluster"), "subject", "rule", "status")
     search_fields = ("title", "text")
     list_select_related = ("plan",)
     fields = ("plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status", "tally",

@@ -15,6 +15,7 @@ from plans.admin.base import (
     ServiceAdmin,
     ServiceForm,
     ServiceInline,
+    cluster_filter,
     model_values,
     required_value,
     service_action,
@@ -72,7 +73,7 @@ class ForumListInline(ReadOnlyInline):
 @admin.register(Plan)
 class PlanAdmin(ServiceAdmin):
     list_display = ("title", "cluster", "edition", "status", "progress", "approved_on")
-    list_filter = ("cluster", "status")
+    list_filter = (cluster_filter("cluster"), "status")
     search_fields = ("title", "vision", "cluster__name")
     list_select_related = ("cluster",)
     fieldsets = (
@@ -123,7 +124,7 @@ def _start_phase(request: HttpRequest, actor: Actor, phase: Phase) -> None:
 class PhaseAdmin(ServiceAdmin):
     form = PhaseForm
     list_display = ("title", "plan", "order", "kind", "status", "planned_start", "planned_end", "actual_end")
-    list_filter = ("plan__cluster", "kind", "status")
+    list_filter = (cluster_filter("plan__cluster"), "kind", "status")
     search_fields = ("title", "plan__title")
     list_select_related = ("plan",)
     fieldsets = (

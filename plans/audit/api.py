@@ -114,6 +114,8 @@ FILTER_PARAMS = [
     OpenApiParameter("actor", OpenApiTypes.STR, description="User id or username."),
     OpenApiParameter("object_type", OpenApiTypes.STR, description="e.g. plans.forum (comma-separated list)."),
     OpenApiParameter("action", OpenApiTypes.STR, description="e.g. update,transition (comma-separated list)."),
+    OpenApiParameter("source", OpenApiTypes.STR, description="e.g. web,database (comma-separated list)."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Text in the object's name, the reason or the actor's name."),
 ]
 
 

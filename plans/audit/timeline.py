@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -33,12 +33,12 @@ def parse_instant(value: str | None, name: str, *, end_of_day: bool = False) -> 
         return None
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
     try:
-        parsed = parse_datetime(text)
+        # A date first: parse_datetime reads "2012-09-21" as its midnight (datetime.fromisoformat),
+        # which would end an `until` day at its start.
+        day = parse_date(text)
+        parsed = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min) if day else parse_datetime(text)
         if parsed is None:
-            day = parse_date(text)
-            if day is None:
-                raise ValueError(text)
-            parsed = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+            raise ValueError(text)
     except ValueError as exc:
         raise ValidationFailed(
             _("“%(value)s” is not a valid date and time (use ISO 8601, e.g. 2012-09-20T08:30:00-03:00).")
@@ -65,7 +65,8 @@ def plan_events(plan_id: int) -> QuerySet[HistoryEvent]:
 
 
 def filter_events(qs: QuerySet[HistoryEvent], params: Any) -> QuerySet[HistoryEvent]:
-    """Apply the timeline filters: since, until, actor (id or username), object_type, action."""
+    """Apply the timeline filters: since, until, actor (id or username), object_type, action, source,
+    q (text in the object's name, the reason or the actor's name)."""
     since = parse_instant(params.get("since"), "since")
     until = parse_instant(params.get("until"), "until", end_of_day=True)
     if since and until and since > until:
@@ -82,10 +83,14 @@ def filter_events(qs: QuerySet[HistoryEvent], params: Any) -> QuerySet[HistoryEv
             qs = qs.filter(actor_id=int(actor)) if int(actor) < 2**63 else qs.none()
         else:
             qs = qs.filter(actor_label=actor)
-    for name in ("object_type", "action"):
+    for name in ("object_type", "action", "source"):
         values = [v.strip().lower() for v in (params.get(name) or "").split(",") if v.strip()]
         if values:
             qs = qs.filter(**{f"{name}__in": values})
+    text = (params.get("q") or "").strip()[:200]
+    if text:
+        # What a person reads on the event: the object's name, the reason, who.
+        qs = qs.filter(Q(object_repr__icontains=text) | Q(reason__icontains=text) | Q(actor_label__icontains=text))
     return qs
 
 

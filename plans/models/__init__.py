@@ -1,7 +1,16 @@
 """Models of the plans app, split by subject; import them from here."""
 
 from .base import StatusMixin, VersionedModel
-from .cluster import Cluster, KeyFigure, Language, Organization, Role, RoleAssignment, Stakeholder
+from .cluster import (
+    Cluster,
+    KeyFigure,
+    Language,
+    Organization,
+    PersonalLinkKey,
+    Role,
+    RoleAssignment,
+    Stakeholder,
+)
 from .consensus import Agreement, Forum, ForumAttendance, Position
 from .history import HistoryChainHead, HistoryEvent, Source
 from .plan import Phase, Plan, StrategicLine
@@ -16,6 +25,7 @@ __all__ = [
     "KeyFigure",
     "Language",
     "Organization",
+    "PersonalLinkKey",
     "Phase",
     "Plan",
     "Position",

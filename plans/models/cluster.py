@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -59,7 +61,8 @@ class KeyFigure(VersionedModel):
         verbose_name_plural = _("key figures")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "name"], name="keyfigure_unique_name_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "name"], name="keyfigure_unique_name_per_cluster",
+                violation_error_message=_("The cluster already has a key figure with this name."))
         ]
 
     def __str__(self) -> str:
@@ -109,7 +112,8 @@ class Organization(VersionedModel):
         verbose_name_plural = _("organizations")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "name"], name="organization_unique_name_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "name"], name="organization_unique_name_per_cluster",
+                violation_error_message=_("The cluster already has an organization with this name."))
         ]
 
     def __str__(self) -> str:
@@ -145,7 +149,8 @@ class Stakeholder(VersionedModel):
         verbose_name_plural = _("stakeholders")
         ordering = ["cluster_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "email"], name="stakeholder_unique_email_per_cluster")
+            models.UniqueConstraint(fields=["cluster", "email"], name="stakeholder_unique_email_per_cluster",
+                violation_error_message=_("The cluster already has a stakeholder with this email address."))
         ]
 
     def __str__(self) -> str:
@@ -181,7 +186,8 @@ class RoleAssignment(VersionedModel):
         verbose_name_plural = _("role assignments")
         ordering = ["cluster_id", "user_id", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster"),
+            models.UniqueConstraint(fields=["user", "cluster", "role"], name="role_unique_per_user_cluster",
+                violation_error_message=_("The user already has this role in this cluster.")),
             models.UniqueConstraint(
                 fields=["user", "role"], condition=Q(cluster__isnull=True), name="role_unique_global_per_user",
                 violation_error_message=_("The user already has this role for all clusters."),
@@ -194,3 +200,32 @@ class RoleAssignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.cluster or _('all clusters')}"
+
+
+def new_link_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PersonalLinkKey(models.Model):
+    """The secret behind a stakeholder's personal links (plans/links.py).
+
+    Kept apart from Stakeholder so the key never appears in a history event or an export;
+    replacing it (plans.services.links.links_revoke) revokes every link already sent, and
+    that act is recorded on the stakeholder.
+    """
+
+    cluster_path = "stakeholder__cluster"
+
+    stakeholder = models.OneToOneField(
+        Stakeholder, on_delete=models.CASCADE, primary_key=True, related_name="link_key",
+        verbose_name=_("stakeholder"),
+    )
+    key = models.CharField(max_length=64, default=new_link_key, editable=False)
+    rotated_at = models.DateTimeField(_("links revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal link key")
+        verbose_name_plural = _("personal link keys")
+
+    def __str__(self) -> str:
+        return str(self.stakeholder_id)

@@ -154,6 +154,10 @@ class Agreement(StatusMixin, VersionedModel):
     # Share of the cluster's active full members that must take a position (consent rule).
     quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), default=50)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    # The day by which member organizations are asked for their position (reminders count back
+    # from it); agreement_create sets settings.PMC_AGREEMENT_OPEN_DAYS after opening when none is
+    # given. Positions are still taken until a coordinator closes the agreement.
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
     tally = models.JSONField(_("tally"), default=dict, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
 
@@ -216,7 +220,8 @@ class Position(VersionedModel):
         verbose_name_plural = _("positions")
         ordering = ["agreement_id", "organization_id"]
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "organization"], name="position_one_per_organization")
+            models.UniqueConstraint(fields=["agreement", "organization"], name="position_one_per_organization",
+                violation_error_message=_("This organization has already taken a position on this agreement."))
         ]
 
     def __str__(self) -> str:

@@ -53,7 +53,8 @@ class HistoryEvent(models.Model):
         verbose_name_plural = _("history events")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["chain_id", "chain_seq"], name="history_unique_chain_position"),
+            models.UniqueConstraint(fields=["chain_id", "chain_seq"], name="history_unique_chain_position",
+                violation_error_message=_("Another event already holds this position in the chain.")),
         ]
         indexes = [
             models.Index(fields=["plan_id", "-id"], name="history_plan_idx"),

@@ -65,7 +65,8 @@ class Plan(StatusMixin, VersionedModel):
         verbose_name_plural = _("plans")
         ordering = ["cluster_id", "-edition"]
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "edition"], name="plan_unique_edition_per_cluster"),
+            models.UniqueConstraint(fields=["cluster", "edition"], name="plan_unique_edition_per_cluster",
+                violation_error_message=_("The cluster already has a plan of this edition.")),
             models.CheckConstraint(
                 condition=Q(grant_amount__gte=0), name="plan_grant_not_negative",
                 violation_error_message=_("The grant amount cannot be negative."),
@@ -105,7 +106,8 @@ class StrategicLine(VersionedModel):
         verbose_name = _("strategic line")
         verbose_name_plural = _("strategic lines")
         ordering = ["plan_id", "order", "code"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="strategicline_unique_code_per_plan")]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="strategicline_unique_code_per_plan",
+            violation_error_message=_("The plan already has a strategic line with this code."))]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -165,7 +167,8 @@ class Phase(StatusMixin, VersionedModel):
         verbose_name_plural = _("phases")
         ordering = ["plan_id", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "order"], name="phase_unique_order_per_plan"),
+            models.UniqueConstraint(fields=["plan", "order"], name="phase_unique_order_per_plan",
+                violation_error_message=_("The plan already has a phase in this position.")),
             models.UniqueConstraint(
                 fields=["plan"], condition=Q(status="active"), name="phase_one_active_per_plan",
                 violation_error_message=_("Another phase of this plan is already active."),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +31,22 @@ def _lock_agreement(agreement_id: int) -> tuple[Agreement, Plan]:
 def agreement_create(
     *, plan_id: int, actor: Actor, title: str, subject: str = Agreement.Subject.OTHER, text: str = "",
     rule: str = Agreement.Rule.CONSENT, quorum_percent: int = 50, forum_id: int | None = None,
-    phase_id: int | None = None,
+    phase_id: int | None = None, closes_on: dt.date | None = None,
 ) -> Agreement:
     """Open an agreement of the plan. Under forum_consensus the forum is its evidence, so required.
 
-    Without a phase, an agreement taken at a forum belongs to the forum's phase.
+    Without a phase, an agreement taken at a forum belongs to the forum's phase. Without a
+    closing date (the day by which the member organizations are asked for their position), it
+    closes settings.PMC_AGREEMENT_OPEN_DAYS after today, in the cluster's time zone.
     """
     plan = lock(Plan, plan_id)
     ensure_plan_open(plan)
+    opened_on = cluster_today(plan.cluster.time_zone)
+    if closes_on is None:
+        closes_on = opened_on + dt.timedelta(days=settings.PMC_AGREEMENT_OPEN_DAYS)
+    elif closes_on < opened_on:
+        raise ValidationFailed(_("The closing date cannot be before the agreement opens."),
+                               errors={"closes_on": [_("Today or later.")]})
     if not 1 <= quorum_percent <= 100:
         raise ValidationFailed(_("The quorum is a percentage between 1 and 100."),
                                errors={"quorum_percent": [_("Between 1 and 100.")]})
@@ -57,7 +68,7 @@ def agreement_create(
                                errors={"forum": [_("Required for this rule.")]})
     agreement = Agreement(
         plan=plan, phase=phase, forum=forum, title=title, text=text, subject=subject, rule=rule,
-        quorum_percent=quorum_percent,
+        quorum_percent=quorum_percent, closes_on=closes_on,
     )
     return create_with_history(agreement, actor=actor)
 
@@ -112,6 +123,15 @@ def position_record(
         values={"position": position, "comment": comment, "recorded_by": recorded_by},
     )
     return existing
+
+
+def cluster_today(time_zone: str) -> dt.date:
+    """Today's date where the cluster is (an agreement's dates are the cluster's days)."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    return timezone.now().astimezone(zone).date()
 
 
 def _own_stakeholder(user_id: int, cluster_id: int, organization: Organization) -> Stakeholder:

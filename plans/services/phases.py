@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.errors import RuleViolation, ValidationFailed
 from plans.models import Agreement, Phase, Plan
+from plans.phase_rules import may_close, subjects_closing
 
 from .common import ensure_plan_open, only_fields, related, require_reason
 from .history import (
@@ -147,6 +148,13 @@ def phase_complete(*, phase_id: int, agreement_id: int, actor: Actor, expected_v
         raise RuleViolation(
             _("A phase is completed only with an adopted agreement; “%(agreement)s” is %(status)s."),
             agreement=agreement.title, status=agreement.get_status_display(),
+        )
+    if not may_close(phase.kind, agreement.subject):
+        raise RuleViolation(
+            _("An agreement to “%(subject)s” cannot close the phase “%(phase)s”; it needs one to: %(fits)s."),
+            errors={"agreement": [_("Its subject does not fit this phase.")]},
+            subject=agreement.get_subject_display(), phase=phase.title,
+            fits=", ".join(str(Agreement.Subject(s).label) for s in sorted(subjects_closing(phase.kind))),
         )
     transition(
         phase, to=Phase.Status.COMPLETED, actor=actor, expected_version=expected_version,

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import Conflict, RuleViolation, ValidationFailed
-from plans.models import Agreement, Cluster, Phase, Plan, StrategicLine
+from plans.models import Cluster, Phase, Plan, StrategicLine
+from plans.phase_rules import PLAN_MOVES, phases_missing_for
 
 from .common import ensure_plan_open, only_fields, require_reason
 from .history import (
@@ -98,7 +99,8 @@ def plan_update(
 def plan_transition(
     *, plan_id: int, to: str, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Plan:
-    """Move a plan along its lifecycle; approval needs the validation phase completed.
+    """Move a plan along its lifecycle; validation and approval need the phases that
+    plans/phase_rules.py names (the validation phase completed, every earlier phase closed).
 
     Phases never move the plan implicitly (and the plan never moves its phases): the
     coordinator makes each move explicitly, so each has its own event and reason.
@@ -108,15 +110,19 @@ def plan_transition(
     check_version(plan, expected_version)
     ensure_transition_allowed(plan, to)
     extra: dict[str, Any] = {}
-    if to == Plan.Status.APPROVED:
-        validated = Phase.objects.filter(
-            plan=plan, kind=Phase.Kind.VALIDATION, status=Phase.Status.COMPLETED,
-            outcome_agreement__status=Agreement.Status.ADOPTED,
-        ).exists()
-        if not validated:
+    if to in PLAN_MOVES:
+        gate = PLAN_MOVES[to].completed
+        if not Phase.objects.filter(plan=plan, kind=gate).exists():
+            raise RuleViolation(_("The plan has no %(phase)s phase, which this move needs."),
+                                phase=Phase.Kind(gate).label)
+        missing = phases_missing_for(plan, to)
+        if missing:
             raise RuleViolation(
-                _("The plan can be approved only after its validation phase is completed with an adopted agreement.")
+                _("The plan can be %(status)s only after its validation phase is completed with an adopted "
+                  "agreement and every phase before it is completed or skipped; still open: %(phases)s."),
+                status=Plan.Status(to).label, phases=", ".join(p.title for p in missing),
             )
+    if to == Plan.Status.APPROVED:
         extra["approved_on"] = timezone.localdate()
     if to == Plan.Status.CANCELLED and not reason.strip():
         raise ValidationFailed(_("A reason is required to cancel a plan."), errors={"reason": [_("Required.")]})

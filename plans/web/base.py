@@ -20,7 +20,8 @@ How a page view is meant to look (thin: load in scope -> check the role -> one s
 
 What is here:
 
-- `actor_from_request(request)` -> `Actor(user, Source.WEB)`: every page change records it.
+- `actor_from_request(request)` -> `Actor(user, Source.WEB)` (`Source.EMAIL` in a session opened
+  by a personal link): every page change records it.
 - `scoped_or_404(queryset, user, pk)`: the object if its cluster is readable by the user, else
   Http404 (other clusters' ids are not found, no probing). The cluster path is the one the
   model declares (`cluster_path`), or `cluster_path=` for a queryset of another shape.
@@ -81,11 +82,13 @@ INVALID_MESSAGE = _("The data is not valid.")
 
 
 def actor_from_request(request: HttpRequest) -> Actor:
-    """The acting user of a page request; history records source `web`."""
+    """The acting user of a page request; history records source `web`, or `email` when the
+    page was opened through a personal link from an email (plans/links.py)."""
     user: Any = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    return Actor(user=user, source=Source.WEB)
+    via_email = getattr(request, "link_stakeholder", None) is not None
+    return Actor(user=user, source=Source.EMAIL if via_email else Source.WEB)
 
 
 # --- Scope and roles ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Agreement, Forum, Organization, Phase, Position
@@ -109,11 +110,17 @@ class AgreementCreateForm(forms.Form):
     phase = forms.ModelChoiceField(
         label=_("Phase"), queryset=Phase.objects.none(), required=False, empty_label=_("The forum's phase, or none")
     )
+    closes_on = forms.DateField(
+        label=_("Positions asked by (closing date)"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty for %(days)s days from today."),
+    )
 
-    def __init__(self, *args: Any, forums: Any, phases: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, forums: Any, phases: Any, open_days: int = 14, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
         self.fields["phase"].queryset = phases  # type: ignore[attr-defined]
+        self.fields["closes_on"].help_text = str(self.fields["closes_on"].help_text) % {"days": open_days}
 
 
 class PositionForm(forms.Form):
@@ -124,6 +131,25 @@ class PositionForm(forms.Form):
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+
+
+class OwnPositionForm(forms.Form):
+    """The confirmation page's form: one organization's position (the service checks that the
+    person may record it). A person of one organization gets it as a hidden field, the page
+    names the organization."""
+
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
+    position = forms.ChoiceField(
+        label=_("Position"), widget=forms.RadioSelect,
+        choices=[(value, capfirst(text)) for value, text in Position.Value.choices],
+    )
+    comment = _text(_("Comment (optional)"), rows=3, max_length=10_000)
+
+    def __init__(self, *args: Any, organizations: Any, single: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        if single:
+            self.fields["organization"].widget = forms.HiddenInput()
 
 
 class CloseForm(VersionForm):

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from plans.access import access_for
-from plans.permissions import AGREEMENT, FORUM, PHASE
+from plans.permissions import AGREEMENT, FORUM, HISTORY, PHASE
 from plans.web.base import may
 
 
@@ -95,6 +95,7 @@ def _register_plans_links() -> None:
         NavLink("forums", _("Forums"), "plans:forum-list", FORUM.read, order=40),
         NavLink("agreements", _("Agreements"), "plans:agreement-list", AGREEMENT.read, order=50),
         NavLink("phases", _("Phases"), "plans:phase-list", PHASE.read, order=60),
+        NavLink("history", _("History"), "plans:history", HISTORY.read, order=90),
     )
 
 

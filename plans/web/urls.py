@@ -3,7 +3,10 @@ lines below (a flat list). Ids in paths use the `id` converter (ASCII digits onl
 
 from django.urls import URLPattern, URLResolver, path
 
-from plans.web import agreements, auth, checkin, forums, home, phases
+from plans.web import agreements, auth, checkin, forums, home, links, phases
+from plans.web.audit import compare as history_compare
+from plans.web.audit import timeline as history_timeline
+from plans.web.audit import verify as history_verify
 
 app_name = "plans"
 
@@ -17,6 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="password_reset_confirm"),
     path("password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("home/", home.home, name="home"),
+    # personal links from emails (plans/links.py)
+    path("l/new/", links.fresh_link, name="link-fresh"),
+    path("l/sign-out/", links.sign_out, name="link-sign-out"),
+    path("l/<str:token>/", links.open_link, name="link"),
     # forums, attendance, agreements and phases of a plan (H7)
     path("plans/<id:plan_id>/forums/", forums.forum_list, name="forum-list"),
     path("plans/<id:plan_id>/forums/new/", forums.forum_schedule, name="forum-schedule"),
@@ -33,9 +40,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("plans/<id:plan_id>/agreements/new/", agreements.agreement_create, name="agreement-create"),
     path("agreements/<id:agreement_id>/", agreements.agreement_detail, name="agreement-detail"),
     path("agreements/<id:agreement_id>/positions/", agreements.position_record, name="position-record"),
+    # the confirmation page an agreement email's option links open (?option=agree)
+    path("agreements/<id:agreement_id>/position/", agreements.position_confirm, name="agreement-position"),
     path("agreements/<id:agreement_id>/close/", agreements.agreement_close, name="agreement-close"),
     path("plans/<id:plan_id>/phases/", phases.phase_list, name="phase-list"),
     path("phases/<id:phase_id>/start/", phases.phase_start, name="phase-start"),
     path("phases/<id:phase_id>/complete/", phases.phase_complete, name="phase-complete"),
     path("phases/<id:phase_id>/skip/", phases.phase_skip, name="phase-skip"),
+    # the auditor's workbench: timeline, compare, verify and the downloads (H11)
+    path("plans/<id:plan_id>/history/", history_timeline.history, name="history"),
+    path("plans/<id:plan_id>/history/compare/", history_compare.history_compare, name="history-compare"),
+    path("plans/<id:plan_id>/history/verify/", history_verify.history_verify, name="history-verify"),
+    path("plans/<id:plan_id>/history/export/", history_verify.history_export, name="history-export"),
+    path("plans/<id:plan_id>/history/chain-export/", history_verify.chain_export, name="history-chain-export"),
+    path("history/verify_export.py", history_verify.verify_script, name="history-verify-script"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from plans.admin.base import (
     ServiceAdmin,
     ServiceInline,
+    cluster_filter,
     model_values,
     pk_of,
 )
@@ -40,7 +41,7 @@ class ExpenditureInline(ServiceInline):
 @admin.register(FundingLine)
 class FundingLineAdmin(ServiceAdmin):
     list_display = ("project", "source", "currency", "budget", "executed", "pending")
-    list_filter = ("source", "currency", "project__plan__cluster")
+    list_filter = ("source", "currency", cluster_filter("project__plan__cluster"))
     search_fields = ("project__code", "project__title", "description")
     list_select_related = ("project",)
     raw_id_fields = ("project",)
@@ -79,7 +80,7 @@ class MeasurementInline(ServiceInline):
 @admin.register(Indicator)
 class IndicatorAdmin(ServiceAdmin):
     list_display = ("name", "plan", "project", "unit", "baseline_value", "target_value", "target_date")
-    list_filter = ("plan__cluster",)
+    list_filter = (cluster_filter("plan__cluster"),)
     search_fields = ("name",)
     list_select_related = ("plan", "project")
     fields = ("plan", "project", "name", "unit", "baseline_value", "baseline_date", "target_value", "target_date")

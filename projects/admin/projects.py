@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -11,10 +12,13 @@ from django.utils.translation import ngettext_lazy
 
 from plans.admin.base import (
     ServiceAdmin,
+    ServiceForm,
     ServiceInline,
+    cluster_filter,
     model_values,
     service_action,
 )
+from plans.errors import ValidationFailed
 from plans.services.history import Actor
 from projects.models import (
     FundingLine,
@@ -78,10 +82,21 @@ def _complete_project(request: HttpRequest, actor: Actor, project: Project) -> N
     project_services.project_transition(project_id=project.pk, to=Project.Status.COMPLETED, actor=actor)
 
 
+class ProjectAdminForm(ServiceForm):
+    """The collective-benefit override is its own act, apart from the status change's reason."""
+
+    collective_benefit_override = forms.CharField(
+        label=_("collective-benefit override: the reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only to approve a project with fewer than two beneficiary organizations."),
+    )
+    confirm_override = forms.BooleanField(label=_("I override the collective-benefit rule"), required=False)
+
+
 @admin.register(Project)
 class ProjectAdmin(ServiceAdmin):
+    form = ProjectAdminForm
     list_display = ("code", "title", "plan", "category", "status", "progress", "executing_body")
-    list_filter = ("plan__cluster", "status", "category", ProjectOverdueFilter)
+    list_filter = (cluster_filter("plan__cluster"), "status", "category", ProjectOverdueFilter)
     search_fields = ("code", "title", "objective", "executing_body")
     list_select_related = ("plan",)
     fieldsets = (
@@ -89,7 +104,7 @@ class ProjectAdmin(ServiceAdmin):
                            "executing_organization", "executing_body", "priority")}),
         (_("Dates"), {"fields": ("planned_start", "planned_end", "actual_start", "actual_end")}),
         (_("Status"), {"fields": ("status", "transition_reason", "collective_benefit_override_reason",
-                                  "progress")}),
+                                  "collective_benefit_override", "confirm_override", "progress")}),
     )
     inlines = (BeneficiaryInline, FundingLineInline, MilestoneInline)
     actions = (
@@ -116,6 +131,12 @@ class ProjectAdmin(ServiceAdmin):
     def service_transition(
         self, request: HttpRequest, actor: Actor, obj: Any, to: str, form: Any, values: dict[str, Any]
     ) -> None:
+        data = form.cleaned_data
+        override = (data.get("collective_benefit_override") or "").strip()
+        if override and not data.get("confirm_override"):
+            raise ValidationFailed(_("Confirm the override, or leave its reason empty."),
+                                   errors={"confirm_override": [_("Confirm the override, or leave its reason empty.")]})
         project_services.project_transition(
-            project_id=obj.pk, to=to, actor=actor, reason=form.cleaned_data.get("transition_reason", "")
+            project_id=obj.pk, to=to, actor=actor, reason=data.get("transition_reason", ""),
+            collective_benefit_override=override if data.get("confirm_override") else "",
         )

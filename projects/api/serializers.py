@@ -170,6 +170,11 @@ class ProjectCreateSerializer(ProjectWriteSerializer):
 class ProjectTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Project.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    collective_benefit_override = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="Approving a project with fewer than two beneficiary organizations: the override's "
+                  "reason. The ordinary `reason` never overrides the collective-benefit rule.",
+    )
 
 
 class BeneficiaryAddSerializer(serializers.Serializer):
@@ -211,7 +216,7 @@ class MilestoneCreateSerializer(MilestoneWriteSerializer):
 class MilestoneCompleteSerializer(serializers.Serializer):
     completed_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)  # no "" default: format uri
 
 
 class MilestoneRescheduleSerializer(serializers.Serializer):

@@ -31,7 +31,8 @@ class Indicator(VersionedModel):
         ordering = ["plan_id", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(target_date__gte=F("baseline_date")), name="indicator_target_after_baseline"
+                condition=Q(target_date__gte=F("baseline_date")), name="indicator_target_after_baseline",
+                    violation_error_message=_("The target date cannot be before the baseline date.")
             ),
         ]
 
@@ -58,7 +59,8 @@ class Measurement(VersionedModel):
         verbose_name_plural = _("measurements")
         ordering = ["indicator_id", "measured_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "measured_on"], name="measurement_one_per_day")
+            models.UniqueConstraint(fields=["indicator", "measured_on"], name="measurement_one_per_day",
+                violation_error_message=_("This indicator already has a measurement on this day."))
         ]
 
     def __str__(self) -> str:

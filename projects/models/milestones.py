@@ -56,14 +56,17 @@ class Milestone(StatusMixin, VersionedModel):
         verbose_name_plural = _("milestones")
         ordering = ["due_date", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gte=1), name="milestone_weight_positive"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="milestone_weight_positive",
+                violation_error_message=_("A milestone's weight is at least 1.")),
             models.CheckConstraint(
                 condition=~Q(status="completed") | Q(completed_on__isnull=False),
                 name="milestone_completed_has_date",
+                violation_error_message=_("A completed milestone needs the date it was completed."),
             ),
             models.CheckConstraint(
                 condition=Q(status="completed") | Q(completed_on__isnull=True),
                 name="milestone_date_only_when_completed",
+                violation_error_message=_("Only a completed milestone has a completion date."),
             ),
         ]
         indexes = [
@@ -106,7 +109,8 @@ class MilestoneUpdate(VersionedModel):
         verbose_name = _("milestone update")
         verbose_name_plural = _("milestone updates")
         ordering = ["milestone_id", "-posted_on", "-id"]
-        constraints = [models.CheckConstraint(condition=~Q(note=""), name="milestoneupdate_note_not_blank")]
+        constraints = [models.CheckConstraint(condition=~Q(note=""), name="milestoneupdate_note_not_blank",
+            violation_error_message=_("A progress note cannot be empty."))]
 
     def __str__(self) -> str:
         return f"{self.posted_on}: {self.note[:40]}"

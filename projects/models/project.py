@@ -89,19 +89,23 @@ class Project(StatusMixin, VersionedModel):
         verbose_name_plural = _("projects")
         ordering = ["plan_id", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="project_unique_code_per_plan"),
+            models.UniqueConstraint(fields=["plan", "code"], name="project_unique_code_per_plan",
+                violation_error_message=_("The plan already has a project with this code.")),
             models.CheckConstraint(
                 condition=Q(planned_end__isnull=True) | Q(planned_start__isnull=True)
                 | Q(planned_end__gte=F("planned_start")),
                 name="project_planned_dates_in_order",
+                violation_error_message=_("The planned end cannot be before the planned start."),
             ),
             models.CheckConstraint(
                 condition=Q(actual_end__isnull=True) | Q(actual_start__isnull=True)
                 | Q(actual_end__gte=F("actual_start")),
                 name="project_actual_dates_in_order",
+                violation_error_message=_("The actual end cannot be before the actual start."),
             ),
             models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100), name="project_progress_0_100"
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="project_progress_0_100",
+                    violation_error_message=_("Progress is a percentage between 0 and 100.")
             ),
         ]
         indexes = [models.Index(fields=["plan", "status"], name="project_plan_status_idx")]
@@ -130,7 +134,8 @@ class ProjectBeneficiary(VersionedModel):
         verbose_name_plural = _("beneficiaries")
         ordering = ["project_id", "organization_id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "organization"], name="beneficiary_unique_per_project")
+            models.UniqueConstraint(fields=["project", "organization"], name="beneficiary_unique_per_project",
+                violation_error_message=_("This organization is already a beneficiary of the project."))
         ]
 
     def __str__(self) -> str:
@@ -166,9 +171,12 @@ class FundingLine(VersionedModel):
         verbose_name_plural = _("funding lines")
         ordering = ["project_id", "source", "currency"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "source", "currency"], name="funding_unique_source_currency"),
-            models.CheckConstraint(condition=Q(budget__gte=0), name="funding_budget_not_negative"),
-            models.CheckConstraint(condition=Q(executed__gte=0), name="funding_executed_not_negative"),
+            models.UniqueConstraint(fields=["project", "source", "currency"], name="funding_unique_source_currency",
+                violation_error_message=_("The project already has a funding line from this source in this currency.")),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="funding_budget_not_negative",
+                violation_error_message=_("The budget cannot be negative.")),
+            models.CheckConstraint(condition=Q(executed__gte=0), name="funding_executed_not_negative",
+                violation_error_message=_("The executed amount cannot be negative.")),
         ]
 
     def __str__(self) -> str:
@@ -200,7 +208,8 @@ class Expenditure(VersionedModel):
         verbose_name = _("expenditure")
         verbose_name_plural = _("expenditures")
         ordering = ["funding_line_id", "spent_on", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="expenditure_amount_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="expenditure_amount_positive",
+            violation_error_message=_("An expenditure is an amount greater than zero."))]
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.spent_on})"

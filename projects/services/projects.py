@@ -2,8 +2,11 @@
 
 The collective-benefit rule guards approval: a project must benefit at least two member
 organizations of the plan's cluster (so no single organization is its only beneficiary).
-A coordinator may approve anyway only with a recorded reason, kept on the project
-(`collective_benefit_override_reason`) and as the transition event's reason.
+A coordinator may approve anyway only as a separate, explicit act: the
+`collective_benefit_override` argument (its own field in the API, the project page and the
+admin, with a confirmation there), kept on the project (`collective_benefit_override_reason`)
+and in the transition event (changes and `context.collective_benefit_override`). The
+ordinary transition reason never overrides the rule.
 
 Nothing here changes a project of a closed or cancelled plan (`lock_open_plan`), and a project
 is completed only once none of its milestones is still pending or in progress.
@@ -129,12 +132,14 @@ def beneficiary_count(project: Project) -> int:
 
 @transaction.atomic
 def project_transition(
-    *, project_id: int, to: str, actor: Actor, reason: str = "", expected_version: int | None = None
+    *, project_id: int, to: str, actor: Actor, reason: str = "", expected_version: int | None = None,
+    collective_benefit_override: str = "",
 ) -> Project:
     """Move a project along its lifecycle.
 
-    Approval checks the collective-benefit rule; a failing project is approved only with a
-    reason, stored as the override. Cancelling and suspending need a reason. Starting and
+    Approval checks the collective-benefit rule; a failing project is approved only with an
+    explicit `collective_benefit_override` (the override's own reason), stored on the project.
+    Cancelling and suspending need a reason. Starting and
     completing fill the actual dates when they are empty. Cancelling takes the project's
     milestones out of the plan's progress, which is recomputed here.
     """
@@ -151,14 +156,18 @@ def project_transition(
     if to == Project.Status.APPROVED:
         count = beneficiary_count(project)
         context["beneficiaries"] = count
+        override = (collective_benefit_override or "").strip()
         if count < MIN_BENEFICIARIES:
-            if not reason:
+            if not override:
                 raise RuleViolation(
                     _("A project must benefit at least two member organizations of the cluster "
-                      "(it has %(count)s). Give a reason to approve it anyway."),
-                    errors={"reason": [_("Required to override the collective-benefit rule.")]}, count=count,
+                      "(it has %(count)s). To approve it anyway, override the collective-benefit rule "
+                      "explicitly, with its reason."),
+                    errors={"collective_benefit_override": [
+                        _("Required to approve a project with fewer than two beneficiary organizations.")]},
+                    count=count,
                 )
-            extra["collective_benefit_override_reason"] = reason
+            extra["collective_benefit_override_reason"] = override
             context["collective_benefit_override"] = True
     if to == Project.Status.COMPLETED:
         still_open = Milestone.objects.filter(project_id=project.pk, status__in=Milestone.OPEN_STATUSES).count()

@@ -168,9 +168,27 @@ class TransitionForm(VersionedForm):
     to = forms.ChoiceField(label=_("New status"), choices=Project.Status.choices)
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed to cancel or suspend, and to approve a project with fewer than two "
-                    "beneficiary organizations."),
+        help_text=_("Needed to cancel or suspend."),
     )
+    # The collective-benefit override is its own act: a reason and a confirmation of its own.
+    collective_benefit_override = forms.CharField(
+        label=_("Why approve it with fewer than two beneficiary organizations"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm_override = forms.BooleanField(
+        label=_("I override the collective-benefit rule for this project; the override is recorded in the history"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        text = (data.get("collective_benefit_override") or "").strip()
+        if text and not data.get("confirm_override"):
+            self.add_error("confirm_override", _("Confirm the override, or leave its reason empty."))
+        if data.get("confirm_override") and not text:
+            self.add_error("collective_benefit_override", _("Give the reason for the override."))
+        data["collective_benefit_override"] = text if data.get("confirm_override") else ""
+        return data
 
 
 class BeneficiaryAddForm(VersionedForm):

@@ -24,8 +24,10 @@ from projects import selectors
 from projects.models import FundingLine, Project
 from projects.permissions import PROJECT
 from projects.services.projects import (
+    MIN_BENEFICIARIES,
     REASON_REQUIRED,
     beneficiary_add,
+    beneficiary_count,
     beneficiary_remove,
     project_create,
     project_transition,
@@ -71,6 +73,8 @@ def render_project(
         "project": project, "plan": project.plan, "cluster": project.plan.cluster, "row": row,
         "milestones": list(selectors.project_milestone_rows(request.user, project.pk)),
         "today": selectors.today(), "can_write": can_write, "moves": moves, "remove_error": remove_error,
+        "may_override": Project.Status.APPROVED in Project.allowed_targets(project.status)
+        and beneficiary_count(project) < MIN_BENEFICIARIES,
     }
     if can_write:
         initial = {"version": project.version}
@@ -146,7 +150,7 @@ def project_move(request: HttpRequest, project_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         outcome = run_service(request, form, project_transition, project_id=project.pk, to=data["to"],
-                              reason=data["reason"])
+                              reason=data["reason"], collective_benefit_override=data["collective_benefit_override"])
         if outcome.ok:
             messages.success(request, _("The project is now %(status)s.") % {
                 "status": Project.Status(data["to"]).label})

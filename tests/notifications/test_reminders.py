@@ -168,4 +168,4 @@ def test_the_whole_beat_run_twice_sends_no_second_reminder(world: World) -> None
     now = dt.datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
     first = run_reminder_sweep(now)
     second = run_reminder_sweep(now + dt.timedelta(minutes=1))
-    assert first["milestones"] == 1 and second == {"milestones": 0, "forums": 0, "digests": 0}
+    assert first["milestones"] == 1 and second == {"milestones": 0, "forums": 0, "agreements": 0, "digests": 0}

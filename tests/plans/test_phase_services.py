@@ -204,3 +204,29 @@ def test_phase_skip_reports_a_stale_version_or_an_impossible_move_before_the_mis
     Phase.objects.filter(pk=phase.pk).update(status=Phase.Status.SKIPPED, skip_reason="no aplica")
     with pytest.raises(IllegalTransition):
         phase_skip(phase_id=phase.pk, reason="", actor=actor)
+
+
+@pytest.mark.parametrize(("kind", "subject", "fits"), [
+    (Phase.Kind.VALIDATION, Agreement.Subject.OTHER, False),
+    (Phase.Kind.VALIDATION, Agreement.Subject.CLOSE_PHASE, False),
+    (Phase.Kind.VALIDATION, Agreement.Subject.VALIDATE_PLAN, True),
+    (Phase.Kind.STRATEGY, Agreement.Subject.ADOPT_STRATEGIC_LINES, True),
+    (Phase.Kind.DIAGNOSIS, Agreement.Subject.ADOPT_STRATEGIC_LINES, False),
+    (Phase.Kind.DIAGNOSIS, Agreement.Subject.OTHER, False),
+])
+def test_a_phase_closes_only_with_an_agreement_whose_subject_fits(
+    plan: Plan, actor: Actor, kind: str, subject: str, fits: bool,
+) -> None:
+    phase = plan.phases.get(kind=kind)
+    Phase.objects.filter(pk=phase.pk).update(status=Phase.Status.ACTIVE)
+    agreement = adopted(plan, subject=subject)
+    with NewEvents() as spy:
+        if fits:
+            phase_complete(phase_id=phase.pk, agreement_id=agreement.pk, actor=actor)
+        else:
+            with pytest.raises(RuleViolation) as exc:
+                phase_complete(phase_id=phase.pk, agreement_id=agreement.pk, actor=actor)
+            assert "agreement" in exc.value.errors
+    phase.refresh_from_db()
+    assert (phase.status == Phase.Status.COMPLETED) is fits
+    assert len(spy.events) == (1 if fits else 0)

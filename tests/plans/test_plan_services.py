@@ -27,11 +27,14 @@ STATUSES = list(Plan.Status.values)
 
 
 def complete_validation(plan: Plan) -> None:
-    """Arrange (directly, no service): validation phase completed by an adopted agreement."""
-    agreement = AgreementFactory.create(plan=plan, status=Agreement.Status.ADOPTED)
-    Phase.objects.filter(plan=plan, kind=Phase.Kind.VALIDATION).update(
-        status=Phase.Status.COMPLETED, outcome_agreement=agreement
-    )
+    """Arrange (directly, no service): every earlier phase skipped, the validation phase completed
+    by an adopted agreement that validates the plan."""
+    agreement = AgreementFactory.create(plan=plan, status=Agreement.Status.ADOPTED,
+                                        subject=Agreement.Subject.VALIDATE_PLAN)
+    validation = Phase.objects.get(plan=plan, kind=Phase.Kind.VALIDATION)
+    Phase.objects.filter(plan=plan, order__lt=validation.order).update(status=Phase.Status.SKIPPED,
+                                                                     skip_reason="not needed in the test")
+    Phase.objects.filter(pk=validation.pk).update(status=Phase.Status.COMPLETED, outcome_agreement=agreement)
 
 
 def test_plan_create_makes_a_draft_with_the_eight_default_phases_in_order(cluster: Cluster, actor: Actor) -> None:
@@ -118,6 +121,20 @@ def test_approval_needs_the_validation_phase_completed(plan: Plan, actor: Actor)
     plan_transition(plan_id=plan.pk, to=Plan.Status.APPROVED, actor=actor)
     plan.refresh_from_db()
     assert plan.status == Plan.Status.APPROVED and plan.approved_on is not None
+
+
+def test_the_plan_is_not_validated_while_an_earlier_phase_is_open(plan: Plan, actor: Actor) -> None:
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.FORMULATION)
+    complete_validation(plan)
+    diagnosis = Phase.objects.get(plan=plan, kind=Phase.Kind.DIAGNOSIS)
+    Phase.objects.filter(pk=diagnosis.pk).update(status=Phase.Status.ACTIVE)
+    with NewEvents() as spy, pytest.raises(RuleViolation) as exc:
+        plan_transition(plan_id=plan.pk, to=Plan.Status.VALIDATED, actor=actor)
+    assert diagnosis.title in str(exc.value) and spy.events == []
+    Phase.objects.filter(pk=diagnosis.pk).update(status=Phase.Status.SKIPPED, skip_reason="done elsewhere")
+    plan_transition(plan_id=plan.pk, to=Plan.Status.VALIDATED, actor=actor)
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.VALIDATED
 
 
 def test_cancel_needs_a_reason(plan: Plan, actor: Actor) -> None:

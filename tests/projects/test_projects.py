@@ -172,7 +172,7 @@ def test_approval_with_fewer_than_two_beneficiaries_is_refused(project, members,
     Project.objects.filter(pk=project.pk).update(status=S.PRIORITISED)
     with pytest.raises(RuleViolation) as exc:
         project_transition(project_id=project.pk, to=S.APPROVED, actor=actor)
-    assert "reason" in exc.value.errors
+    assert "collective_benefit_override" in exc.value.errors
     project.refresh_from_db()
     assert project.status == S.PRIORITISED and new_events() == []
 
@@ -186,17 +186,29 @@ def test_approval_with_two_member_beneficiaries_passes(project, members, actor, 
     assert event.context == {"beneficiaries": 2}
 
 
-def test_override_with_a_reason_is_stored_on_the_project_and_the_event(project, members, actor, new_events) -> None:
+def test_the_explicit_override_is_stored_on_the_project_and_the_event(project, members, actor, new_events) -> None:
     add_beneficiaries(project, members[:1])
     Project.objects.filter(pk=project.pk).update(status=S.PRIORITISED)
-    reason = "Only the provincial dairy board can run the laboratory"
-    project_transition(project_id=project.pk, to=S.APPROVED, actor=actor, reason=reason)
+    override = "Only the provincial dairy board can run the laboratory"
+    project_transition(project_id=project.pk, to=S.APPROVED, actor=actor, reason="forum III",
+                       collective_benefit_override=override)
     project.refresh_from_db()
-    assert project.status == S.APPROVED and project.collective_benefit_override_reason == reason
+    assert project.status == S.APPROVED and project.collective_benefit_override_reason == override
     [event] = new_events()
-    assert event.reason == reason
-    assert event.changes["collective_benefit_override_reason"] == ["", reason]
+    assert event.reason == "forum III"
+    assert event.changes["collective_benefit_override_reason"] == ["", override]
     assert event.context == {"beneficiaries": 1, "collective_benefit_override": True}
+
+
+def test_an_ordinary_reason_never_overrides_the_collective_benefit_rule(project, members, actor, new_events) -> None:
+    add_beneficiaries(project, members[:1])
+    Project.objects.filter(pk=project.pk).update(status=S.PRIORITISED)
+    with pytest.raises(RuleViolation) as refused:
+        project_transition(project_id=project.pk, to=S.APPROVED, actor=actor, reason="forum III")
+    assert "collective_benefit_override" in refused.value.errors
+    project.refresh_from_db()
+    assert project.status == S.PRIORITISED and project.collective_benefit_override_reason == ""
+    assert new_events() == []
 
 
 def test_a_foreign_beneficiary_does_not_count_and_cannot_be_added(project, members, outsider, actor,

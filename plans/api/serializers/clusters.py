@@ -42,7 +42,8 @@ class UserSerializer(ReadOnlyModelSerializer):
 
 class UserWriteSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default: `format: email` with `default: ""` is an invalid schema (the service defaults it).
+    email = serializers.EmailField(required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     password = serializers.CharField(write_only=True, min_length=1, max_length=128, style={"input_type": "password"})

@@ -94,7 +94,7 @@ class AgreementSerializer(ReadOnlyModelSerializer):
         model = Agreement
         fields = [
             "id", "plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status",
-            "tally", "decided_at", "version", "created_at", "updated_at",
+            "closes_on", "tally", "decided_at", "version", "created_at", "updated_at",
         ]
 
 
@@ -109,7 +109,9 @@ class AgreementCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agreement
-        fields = ["plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent"]
+        fields = ["plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "closes_on"]
+        # Without one, the service sets the default (settings.PMC_AGREEMENT_OPEN_DAYS after opening).
+        extra_kwargs = {"closes_on": {"required": False, "allow_null": True}}
 
 
 class PositionSerializer(ReadOnlyModelSerializer):

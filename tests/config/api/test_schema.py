@@ -86,3 +86,21 @@ def test_token_auth_is_documented_with_the_token_prefix(schema: dict[str, Any]) 
     assert any(s.get("type") == "apiKey" and s.get("name") == "Authorization" for s in schemes.values()) or any(
         s.get("scheme", "").lower() == "token" for s in schemes.values()
     ), schemes
+
+
+def test_every_default_satisfies_its_own_format(schema: dict[str, Any]) -> None:
+    """Strict validators refuse `format: email` with `default: ''` (and the like)."""
+    bad: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("format") in ("email", "uri", "date", "date-time", "uuid") and node.get("default") == "":
+                bad.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(schema, "")
+    assert bad == []

@@ -113,7 +113,7 @@ def test_programme_administrators_save_subscriptions_and_policies_through_the_se
     assert refused.status_code == 200 and "No such project in the stakeholder" in refused.content.decode()
     policy_added = client.post("/admin/notifications/reminderpolicy/add/", {
         "plan": world.plan.pk, "due_soon_days": "[5]", "overdue_every_days": 3, "escalate_after_days": 9,
-        "forum_reminder_days": 1,
+        "forum_reminder_days": 1, "agreement_after_days": 3, "agreement_before_days": 1,
     })
     assert policy_added.status_code == 302, policy_added.content.decode()[:2000]
     assert ReminderPolicy.objects.get(plan=world.plan).due_soon_days == [5]

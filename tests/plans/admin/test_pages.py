@@ -87,3 +87,14 @@ def test_history_is_read_only_even_for_superusers(admin_client: Client, dairy: S
     delete_url = reverse("admin:plans_historyevent_delete", args=[event.pk])
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert HistoryEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize("changelist", [
+    "plans_organization", "plans_plan", "plans_phase", "plans_agreement", "projects_project", "projects_milestone",
+])
+def test_the_by_cluster_filter_names_only_the_clusters_one_may_see(
+    coordinator_client: Client, dairy: World, fruit: World, changelist: str,
+) -> None:
+    page = coordinator_client.get(reverse(f"admin:{changelist}_changelist"))
+    assert page.status_code == 200
+    assert "Cluster fruit" not in page.content.decode()  # one visible cluster: no filter at all

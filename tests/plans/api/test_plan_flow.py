@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
-from plans.models import HistoryEvent, Source
+from plans.models import HistoryEvent, Plan, Source
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,9 @@ def test_coordinator_runs_a_plan_from_draft_to_approved(world: World) -> None:
 def test_approval_without_validation_is_409(world: World) -> None:
     api = Api(token_for("coordinator"))
     plan = world.own["plan"]
-    api.call("post", f"plans/{plan.pk}/transition/", {"to": "validated"})
+    refused_validation = api.call("post", f"plans/{plan.pk}/transition/", {"to": "validated"}, expect=409)
+    assert refused_validation["type"] == "rule_violation"
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.VALIDATED)
     refused = api.call("post", f"plans/{plan.pk}/transition/", {"to": "approved"}, expect=409)
     assert refused["type"] == "rule_violation"
 

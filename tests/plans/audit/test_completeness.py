@@ -49,7 +49,7 @@ COVERED: dict[str, set[str]] = {
                     "minutes", "status", "sequence"},
     "plans.forumattendance": {"forum", "organization", "stakeholder"},
     "plans.agreement": {"plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status",
-                        "tally", "decided_at"},
+                        "closes_on", "tally", "decided_at"},
     "plans.position": {"agreement", "organization", "position", "comment", "recorded_by"},
     "projects.project": {"plan", "strategic_line", "code", "title", "objective", "category", "good_type",
                          "executing_organization", "executing_body", "planned_start", "planned_end", "actual_start",

@@ -65,7 +65,8 @@ def add_members(cluster: Cluster, n: int, *, people_each: int = 1) -> list[Organ
 def build_world() -> World:
     cluster = ClusterFactory.create(name="Clúster lácteo", time_zone=TUCUMAN)
     plan = PlanFactory.create(cluster=cluster, title="PMC lácteo", status=Plan.Status.FORMULATION)
-    phase = PhaseFactory.create(plan=plan, order=1, title="Diagnóstico", status=Phase.Status.ACTIVE,
+    phase = PhaseFactory.create(plan=plan, order=1, kind=Phase.Kind.DIAGNOSIS, title="Diagnóstico",
+                                status=Phase.Status.ACTIVE,
                                 actual_start=timezone.localdate())
     next_phase = PhaseFactory.create(plan=plan, order=2, title="Estrategia")
     forum = ForumFactory.create(

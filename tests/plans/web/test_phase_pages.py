@@ -43,9 +43,12 @@ def test_complete_with_the_adopted_agreement_then_start_the_next(world: World) -
     adopted = AgreementFactory.create(plan=world.plan, phase=world.phase, status=Agreement.Status.ADOPTED,
                                       title="Cierre del diagnóstico")
     AgreementFactory.create(plan=world.plan, phase=world.phase, title="Aún abierto")
+    AgreementFactory.create(plan=world.plan, phase=world.phase, status=Agreement.Status.ADOPTED,
+                            subject=Agreement.Subject.OTHER, title="Otro asunto")
     client = world.client("coordinator")
     page = client.get(reverse("plans:phase-complete", args=[world.phase.pk])).content.decode()
     assert "Cierre del diagnóstico" in page and "Aún abierto" not in page
+    assert "Otro asunto" not in page  # its subject cannot close this phase (plans/phase_rules.py)
     with NewEvents() as new:
         response = client.post(reverse("plans:phase-complete", args=[world.phase.pk]),
                                {"version": world.phase.version, "agreement": adopted.pk})

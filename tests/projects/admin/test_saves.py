@@ -102,3 +102,28 @@ def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_cli
     assert "idea" in message and "“in execution”" in message  # the status label, not its code
     dairy.project.refresh_from_db()
     assert dairy.project.status == "idea" and events_after(before) == []
+
+
+def test_the_admin_approves_a_single_beneficiary_project_only_by_an_explicit_override(
+    coordinator_client: Client, dairy: World,
+) -> None:
+    from projects.models import Project
+
+    project = dairy.project
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.PRIORITISED)
+    data = form_post_data(coordinator_client.get(change_url(project)))
+    data.update(status=Project.Status.APPROVED, transition_reason="forum III")
+    before = last_event_id()
+    refused = coordinator_client.post(change_url(project), data)
+    assert refused.status_code == 200 and error_messages(refused)
+    data["collective_benefit_override"] = "The province's only laboratory"
+    unconfirmed = coordinator_client.post(change_url(project), data)
+    assert unconfirmed.status_code == 200 and error_messages(unconfirmed)
+    assert events_after(before) == []
+    data["confirm_override"] = "on"
+    assert coordinator_client.post(change_url(project), data).status_code == 302
+    project.refresh_from_db()
+    assert project.status == "approved"
+    assert project.collective_benefit_override_reason == "The province's only laboratory"
+    [event] = [e for e in events_after(before) if e.object_type == "projects.project"]
+    assert event.reason == "forum III" and event.context["collective_benefit_override"] is True

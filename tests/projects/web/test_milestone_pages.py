@@ -248,3 +248,11 @@ def test_query_counts_do_not_grow_with_the_rows(pages: Pages, view: str) -> None
     small = count_queries(client, url)
     add(40)
     assert count_queries(client, url) == small
+
+
+def test_the_calendar_writes_spanish_days_as_spanish_does(pages: Pages) -> None:
+    client = pages.client("stakeholder")
+    spanish = client.get(calendar_url(pages, "2026-12"), headers={"accept-language": "es"}).content.decode()
+    english = client.get(calendar_url(pages, "2026-12"), headers={"accept-language": "en"}).content.decode()
+    assert "martes 1 de diciembre" in spanish
+    assert "Tuesday 1 December" in english

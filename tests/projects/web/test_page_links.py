@@ -67,8 +67,9 @@ def test_the_plan_nav_and_header_links_follow_each_role(plan_world: PlanWorld) -
     oversight = [reverse(name, kwargs={"cluster_id": cluster_id})
                  for name in ("notifications:deliveries", "notifications:subscriptions")]
     coordinator = plan_html(plan_world, "coordinator")
+    history = reverse("plans:history", kwargs={"plan_id": plan_id})  # the workbench: oversight roles only
     assert nav_links(coordinator, "plan-nav") == [*list(by_plan.values())[:6], *oversight, by_plan[
-        "notifications:reminder-policy"]]
+        "notifications:reminder-policy"], history]
     assert 'aria-current="page">Plan</a>' in coordinator
     assert nav_links(coordinator, "site-nav") == [reverse("notifications:overview")]
 
@@ -78,7 +79,7 @@ def test_the_plan_nav_and_header_links_follow_each_role(plan_world: PlanWorld) -
     assert reverse("projects:project-create", kwargs={"plan_id": plan_id}) not in stakeholder
 
     auditor = plan_html(plan_world, "auditor")
-    assert set(oversight) <= set(nav_links(auditor, "plan-nav"))
+    assert {*oversight, history} <= set(nav_links(auditor, "plan-nav"))
     assert reverse("projects:project-create", kwargs={"plan_id": plan_id}) not in auditor
 
     admin = plan_html(plan_world, "admin")

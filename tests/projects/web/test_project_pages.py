@@ -139,8 +139,17 @@ def test_approval_without_two_beneficiaries_is_refused_in_plain_words(pages: Pag
     assert "must benefit at least two member organizations of the cluster (it has 1)" in html
     assert "constraint" not in html.lower()
     assert new_events() == []
+    assert 'name="collective_benefit_override"' in html and 'name="confirm_override"' in html
+    # The status change's reason is not an override, and an unconfirmed override is not one either.
+    with_reason = client.post(url("project-transition", project_id=project.pk),
+                              {"to": "approved", "version": 1, "reason": "Pilot for the whole cluster"})
+    unconfirmed = client.post(url("project-transition", project_id=project.pk),
+                              {"to": "approved", "version": 1, "collective_benefit_override": "Pilot"})
+    assert with_reason.status_code == 409 and unconfirmed.status_code == 200
+    assert new_events() == []
     approved = client.post(url("project-transition", project_id=project.pk),
-                           {"to": "approved", "version": 1, "reason": "Pilot for the whole cluster"})
+                           {"to": "approved", "version": 1, "confirm_override": "on",
+                            "collective_benefit_override": "Pilot for the whole cluster"})
     assert approved.status_code == 302
     project.refresh_from_db()
     assert project.status == "approved" and project.collective_benefit_override_reason == "Pilot for the whole cluster"
