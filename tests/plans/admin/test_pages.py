@@ -93,7 +93,7 @@ def test_history_is_read_only_even_for_superusers(admin_client: Client, dairy: S
     "plans_organization", "plans_plan", "plans_phase", "plans_agreement", "projects_project", "projects_milestone",
 ])
 def test_the_by_cluster_filter_names_only_the_clusters_one_may_see(
-    coordinator_client: Client, dairy: World, fruit: World, changelist: str,
+    coordinator_client: Client, dairy: Side, fruit: Side, changelist: str,
 ) -> None:
     page = coordinator_client.get(reverse(f"admin:{changelist}_changelist"))
     assert page.status_code == 200

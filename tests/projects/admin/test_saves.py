@@ -105,7 +105,7 @@ def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_cli
 
 
 def test_the_admin_approves_a_single_beneficiary_project_only_by_an_explicit_override(
-    coordinator_client: Client, dairy: World,
+    coordinator_client: Client, dairy: Side,
 ) -> None:
     from projects.models import Project
 
