@@ -41,6 +41,8 @@ class NotificationProfile(models.Model):
     stakeholder = models.OneToOneField(Stakeholder, on_delete=models.CASCADE, related_name="notification_profile")
     notify_own_changes = models.BooleanField(_("email me about my own changes"), default=False)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    # "Pause everything" on the preferences page: no email while set (escalations to coordinators excepted).
+    paused_at = models.DateTimeField(_("emails paused since"), null=True, blank=True)
     unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -51,6 +53,10 @@ class NotificationProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.stakeholder)
+
+    @property
+    def receives_email(self) -> bool:
+        return self.unsubscribed_at is None and self.paused_at is None
 
 
 class Subscription(VersionedModel):

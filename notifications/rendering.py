@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from notifications.content import Content, compose
@@ -58,6 +59,9 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
         context = {
             "content": content, "cluster": delivery.cluster, "language": language,
             "unsubscribe_url": unsubscribe_url(delivery), "site_url": settings.SITE_URL,
+            "preferences_url": (
+                recipient_url(delivery, reverse("notifications:preferences")) if delivery.stakeholder_id else ""
+            ),
             "link": recipient_url(delivery, content.page),
             "actions": [(action.label, recipient_url(delivery, action.page)) for action in content.actions],
             "items": [(item, recipient_url(delivery, item.page)) for item in content.items],

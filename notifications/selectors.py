@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.models import Delivery, NotificationProfile, ReminderPolicy, Subscription
-from plans.access import OVERSIGHT_ROLES, access_for
-from plans.models import Cluster, Forum, Plan, Stakeholder
+from plans.access import OVERSIGHT_ROLES, READ_ROLES, access_for
+from plans.models import Agreement, Cluster, Forum, HistoryEvent, Phase, Plan, Position, Stakeholder
 from projects.models import Milestone, Project
 
 
@@ -143,3 +143,101 @@ def subscription_targets(*, cluster: Cluster) -> dict[tuple[str, int], str]:
 def reminder_policy_of(*, plan_id: int) -> ReminderPolicy | None:
     """The plan's own policy, or None when it uses the defaults (the page checked the plan)."""
     return ReminderPolicy.objects.filter(plan_id=plan_id).first()
+
+
+# --- The stakeholder's own pages (/me/, /me/preferences/) --------------------------------
+
+HOME_MILESTONE_LIMIT = 20
+HOME_UPDATES_LIMIT = 8
+
+
+def own_stakeholders(*, user: Any, link_stakeholder: Stakeholder | None = None) -> list[Stakeholder]:
+    """Whom a person is on their own pages: the stakeholder whose personal link opened the
+    session, else the user's stakeholder records in clusters where they hold a role."""
+    if link_stakeholder is not None:
+        return [link_stakeholder]
+    if not getattr(user, "is_authenticated", False):
+        return []
+    clusters = access_for(user).cluster_ids(READ_ROLES)
+    qs = Stakeholder.objects.filter(user=user, is_active=True).select_related("cluster")
+    if clusters is not None:
+        qs = qs.filter(cluster_id__in=clusters)
+    return list(qs.order_by("cluster__name", "pk"))
+
+
+def profile_of(stakeholder: Stakeholder) -> NotificationProfile | None:
+    return NotificationProfile.objects.filter(stakeholder=stakeholder).first()
+
+
+def own_subscriptions(stakeholder: Stakeholder) -> dict[tuple[str, int], Subscription]:
+    return {(s.scope, s.scope_id): s for s in Subscription.objects.filter(stakeholder=stakeholder).order_by("pk")}
+
+
+def preference_targets(
+    stakeholder: Stakeholder, *, own: dict[tuple[str, int], Subscription], extra_project: int | None = None
+) -> dict[str, Any]:
+    """What the preferences page offers a choice for: the cluster, its plans (newest first), the
+    projects with a subscription of their own or a milestone the person answers for (and the one
+    asked for), and the other projects to pick from. Three queries."""
+    plans = list(Plan.objects.filter(cluster_id=stakeholder.cluster_id).order_by("-edition", "-pk"))
+    projects = list(
+        Project.objects.filter(plan__cluster_id=stakeholder.cluster_id).values("pk", "code", "title", "plan_id")
+        .order_by("code", "pk")
+    )
+    responsible = set(
+        Milestone.objects.filter(responsible=stakeholder).values_list("project_id", flat=True).distinct()
+    )
+    shown = {pk for scope, pk in own if scope == Subscription.Scope.PROJECT} | responsible
+    if extra_project is not None:
+        shown.add(extra_project)
+    return {
+        "plans": plans,
+        "projects": [p for p in projects if p["pk"] in shown],
+        "other_projects": [p for p in projects if p["pk"] not in shown],
+    }
+
+
+def stakeholder_home(stakeholder: Stakeholder, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The person's home: their cluster's current plan in brief (active phase, progress, next
+    forum), their organization's open agreements (answered or not), the milestones they answer
+    for and the plan's recent changes. Six queries whatever the size of the plan."""
+    from plans.selectors import current_plan
+
+    now = now or timezone.now()
+    plan = current_plan(list(Plan.objects.filter(cluster_id=stakeholder.cluster_id).order_by("-edition", "-pk")))
+    phase = forum = None
+    history: list[dict[str, Any]] = []
+    if plan is not None:
+        phase = Phase.objects.filter(plan=plan, status=Phase.Status.ACTIVE).order_by("order").first()
+        forum = (
+            Forum.objects.filter(plan=plan, status=Forum.Status.SCHEDULED, starts_at__gte=now)
+            .order_by("starts_at", "pk").first()
+        )
+        history = list(
+            HistoryEvent.objects.filter(plan_id=plan.pk).values(*HISTORY_FIELDS).order_by("-id")[:HOME_UPDATES_LIMIT]
+        )
+    agreements: list[Agreement] = []
+    if stakeholder.organization_id is not None:
+        taken = Position.objects.filter(agreement=OuterRef("pk"), organization_id=stakeholder.organization_id)
+        agreements = list(
+            Agreement.objects.filter(plan__cluster_id=stakeholder.cluster_id, status=Agreement.Status.OPEN)
+            .annotate(own_position=Subquery(taken.values("position")[:1]))
+            .select_related("plan").order_by("pk")
+        )
+    on = timezone.localdate(now)
+    milestones = list(
+        Milestone.objects.filter(responsible=stakeholder).exclude(status=Milestone.Status.CANCELLED)
+        .select_related("project")
+        .order_by(Case(When(status__in=Milestone.OPEN_STATUSES, then=Value(0)), default=Value(1)), "due_date", "pk")
+        [:HOME_MILESTONE_LIMIT]
+    )
+    for milestone in milestones:
+        milestone.overdue = milestone.status in Milestone.OPEN_STATUSES and milestone.due_date < on  # type: ignore[attr-defined]
+    return {"plan": plan, "phase": phase, "forum": forum, "agreements": agreements, "milestones": milestones,
+            "history": history}
+
+
+HISTORY_FIELDS = (
+    "id", "occurred_at", "actor", "actor_label", "source", "action", "object_type", "object_id",
+    "object_repr", "changes", "reason",
+)

@@ -23,6 +23,7 @@ from plans.models import (
     Phase,
     Plan,
     Position,
+    Role,
     RoleAssignment,
     Stakeholder,
     StrategicLine,
@@ -147,6 +148,18 @@ def home_clusters(*, user: Any) -> list[dict[str, Any]]:
         }
         for cluster in clusters
     ]
+
+
+def is_only_stakeholder(*, user: Any) -> bool:
+    """A person whose every role is `stakeholder` and who has a stakeholder record in one of
+    those clusters: /home/ sends them to their own home (notifications' `me`, same rule)."""
+    access = access_for(user)
+    if access.is_admin or access.global_roles:
+        return False
+    held = {cid: roles for cid, roles in access.by_cluster.items() if roles}
+    if not held or any(roles != {Role.STAKEHOLDER} for roles in held.values()):
+        return False
+    return Stakeholder.objects.filter(user_id=user.pk, is_active=True, cluster_id__in=list(held)).exists()
 
 
 def current_plan(plans_newest_first: list[Plan]) -> Plan | None:

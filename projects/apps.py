@@ -24,6 +24,9 @@ class ProjectsConfig(AppConfig):
             NavLink("plan", _("Plan"), "projects:plan", DASHBOARD.read, order=10),
             NavLink("milestones", _("Milestones"), "projects:milestone-list", MILESTONE.read, order=20),
             NavLink("calendar", _("Calendar"), "projects:milestone-calendar", MILESTONE.read, order=30),
+            # The assembly report (projects/web/report.py), after the plans app's pages.
+            NavLink("report", _("Report"), "projects:plan-report", DASHBOARD.read, order=65),
+            NavLink("report-pdf", _("Report (PDF)"), "projects:plan-report-pdf", DASHBOARD.read, order=66),
             NavLink("portfolio", _("Portfolio"), "projects:portfolio", CLUSTER.read, by="site", order=10,
                     everywhere=True),
         )

@@ -68,6 +68,8 @@ def local_ahead(*, days: int) -> str:
     return f"{(timezone.localdate() + dt.timedelta(days=days)).isoformat()}T09:00"
 
 
+# POSTs on a person's own stakeholder record: the users without one find nobody to act for.
+OWN_RECORD_ONLY = {"admin": 404, "coordinator": 404, "auditor": 404, "global_auditor": 404}
 LOGGED_IN = {"admin": 302, "coordinator": 302, "stakeholder": 302, "auditor": 302, "global_auditor": 302}
 
 TABLE: dict[tuple[str, str], Case] = {
@@ -100,8 +102,9 @@ TABLE: dict[tuple[str, str], Case] = {
                                        notes="the same answer whether or not the address is known"),
     ("plans:link-sign-out", "POST"): Case("public"),
     ("plans:home", "GET"): Case(
-        "authenticated", by_role={"admin": 302, "global_auditor": 302, "coordinator": 302},
-        notes="admins and all-cluster auditors -> portfolio; a one-cluster coordinator -> the plan",
+        "authenticated", by_role={"admin": 302, "global_auditor": 302, "coordinator": 302, "stakeholder": 302},
+        notes="admins and all-cluster auditors -> portfolio; a one-cluster coordinator -> the plan; "
+              "a stakeholder with a stakeholder record -> their own home (notifications:me)",
     ),
     # --- forums, attendance, agreements and phases (plans/web/forums.py, checkin.py, agreements.py, phases.py)
     ("plans:forum-list", "GET"): read("plan", "plan_id"),
@@ -172,6 +175,8 @@ TABLE: dict[tuple[str, str], Case] = {
         notes="every cluster at a glance: admins and all-cluster auditors; others -> home",
     ),
     ("projects:plan", "GET"): read("plan", "plan_id"),
+    ("projects:plan-report", "GET"): read("plan", "plan_id", notes="?as_of=: coordinators and auditors only"),
+    ("projects:plan-report-pdf", "GET"): read("plan", "plan_id"),
     # --- notifications (notifications/web): coordinators and auditors read, coordinators act
     ("notifications:overview", "GET"): Case(
         "authenticated", by_role={"stakeholder": 403}, notes="the clusters one oversees; stakeholders have none",
@@ -207,6 +212,17 @@ TABLE: dict[tuple[str, str], Case] = {
     ("notifications:subscription-delete", "POST"): write(
         "subscription", "subscription_id", kwargs=lambda s: {"cluster_id": s.cluster.pk},
     ),
+    # A person's own pages (notifications/web/home.py, preferences.py): no id in the address, the
+    # session's own stakeholder record only; without one the pages say so and a POST finds nobody.
+    ("notifications:me", "GET"): Case("authenticated", notes="the stakeholder's home; others: no record"),
+    ("notifications:preferences", "GET"): Case("authenticated"),
+    ("notifications:preferences", "POST"): Case(
+        "authenticated", ok=302, body=lambda s, w: {"language": "en"}, by_role=OWN_RECORD_ONLY,
+        notes="only the world's stakeholder has a stakeholder record (in the own cluster)",
+    ),
+    ("notifications:preferences-resubscribe", "POST"): Case("authenticated", ok=302, by_role=OWN_RECORD_ONLY),
+    ("notifications:preferences-calendar", "POST"): Case("authenticated", ok=302, by_role=OWN_RECORD_ONLY),
+    ("notifications:preferences-links", "POST"): Case("authenticated", ok=302, by_role=OWN_RECORD_ONLY),
     ("notifications:reminder-policy", "GET"): read("plan", "plan_id"),
     ("notifications:reminder-policy", "POST"): write(
         "plan", "plan_id", lambda s, w: {

@@ -14,7 +14,7 @@ from plans.models import Cluster, HistoryEvent, Plan
 from . import Content, composes, tag
 
 # Where a stakeholder's personal link leads when it names no page.
-STAKEHOLDER_HOME = "plans:home"
+STAKEHOLDER_HOME = "notifications:me"
 
 
 @composes(Kind.PERSONAL_LINK)
@@ -28,4 +28,5 @@ def personal_link(delivery: Delivery, event: HistoryEvent | None, plan: Plan | N
         % {"days": days},
     ]
     page = delivery.payload.get("path") or reverse(STAKEHOLDER_HOME)
-    return Content(f"{tag(cluster)} {heading}", heading, lines, [], page, link_text=_("Open your page"))
+    why = _("You get this because someone asked for a new link to your page: open it with the button below.")
+    return Content(f"{tag(cluster)} {heading}", heading, lines, [], page, link_text=_("Open your page"), why=why)

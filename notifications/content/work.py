@@ -1,4 +1,10 @@
-"""Messages about the plan's work: phases, plan and project status, milestones and their reminders."""
+"""Messages about the plan's work: phases, plan and project status, milestones and their reminders.
+
+Each says first why the person gets it and what to do (`why`), and names its link by the
+action it leads to (`link_text`). Event messages go to everyone subscribed to the plan, so
+their `why` speaks to a follower; reminders go to the person responsible for the milestone,
+escalations to the cluster's coordinators.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,13 @@ def _oid(event: HistoryEvent | None) -> int:
     return int(event.object_id or 0) if event is not None else 0
 
 
+def _follower(plan: Plan | None) -> str:
+    """The first line of an event message: you follow this plan (and can choose less)."""
+    if plan is None:
+        return _("You get this because you follow this cluster's plan.")
+    return _("You get this because you follow the plan “%(plan)s”.") % {"plan": plan}
+
+
 def milestone_details(m: Milestone) -> list[tuple[str, str]]:
     details = [(_("Project"), str(m.project)), (_("Due date"), day(m.due_date))]
     if m.responsible:
@@ -28,11 +41,15 @@ def milestone_details(m: Milestone) -> list[tuple[str, str]]:
 @composes(Kind.PHASE_STARTED, Kind.PHASE_COMPLETED)
 def phase_moved(delivery: Delivery, event: HistoryEvent | None, plan: Plan | None, cluster: Cluster) -> Content:
     phase = Phase.objects.get(pk=_oid(event))
-    text = _("Phase started: %(phase)s") if delivery.kind == Kind.PHASE_STARTED else _("Phase completed: %(phase)s")
-    heading = text % {"phase": phase.title}
+    if delivery.kind == Kind.PHASE_STARTED:
+        heading = _("Phase started: %(phase)s") % {"phase": phase.title}
+        why = _follower(plan) + " " + _("A new phase of the plan has begun: see what it is about and its forums.")
+    else:
+        heading = _("Phase completed: %(phase)s") % {"phase": phase.title}
+        why = _follower(plan) + " " + _("A phase of the plan is done: see what was agreed and what comes next.")
     return Content(
         f"{tag(cluster)} {heading}", heading, [_("Plan: %(plan)s") % {"plan": plan}],
-        page=reverse("plans:phase-list", args=[phase.plan_id]),
+        page=reverse("plans:phase-list", args=[phase.plan_id]), link_text=_("See the phases of the plan"), why=why,
     )
 
 
@@ -46,7 +63,14 @@ def status_changed(delivery: Delivery, event: HistoryEvent | None, plan: Plan | 
     lines = [_("Status changed from “%(old)s” to “%(new)s”.")
              % {"old": label(choices, old), "new": label(choices, new)}]
     page = reverse("projects:plan" if is_plan else "projects:project", args=[_oid(event)])
-    return Content(f"{tag(cluster)} {heading}", heading, lines + reason_lines(event), page=page)
+    if is_plan:
+        why = _follower(plan) + " " + _("Nothing to do: this tells you where the plan stands.")
+        link_text = _("Open the plan")
+    else:
+        why = _follower(plan) + " " + _("Nothing to do: this tells you where one of its projects stands.")
+        link_text = _("See the project")
+    return Content(f"{tag(cluster)} {heading}", heading, lines + reason_lines(event), page=page,
+                   link_text=link_text, why=why)
 
 
 @composes(Kind.MILESTONE_COMPLETED, Kind.MILESTONE_RESCHEDULED)
@@ -58,21 +82,25 @@ def milestone_moved(delivery: Delivery, event: HistoryEvent | None, plan: Plan |
         lines = [_("Completed on %(date)s.") % {"date": day(m.completed_on)}]
         lines += [m.completion_note] if m.completion_note else []
         details += [(_("Evidence"), m.evidence_url)] if m.evidence_url else []
+        why = _follower(plan) + " " + _("A milestone was reached: nothing to do unless you want to see its evidence.")
     else:
         old, new = change(event, "due_date")
         heading = _("Milestone rescheduled: %(title)s") % {"title": m.title}
         lines = [_("The due date moved from %(old)s to %(new)s.") % {"old": day(old), "new": day(new)},
                  *reason_lines(event)]
-    return Content(f"{tag(cluster)} {heading}", heading, lines, details, reverse("projects:milestone", args=[m.pk]))
+        why = _follower(plan) + " " + _("A milestone has a new due date: check whether it changes your plans.")
+    return Content(f"{tag(cluster)} {heading}", heading, lines, details, reverse("projects:milestone", args=[m.pk]),
+                   link_text=_("See the milestone"), why=why)
 
 
 @composes(Kind.MILESTONE_UPDATE_POSTED)
 def update_posted(delivery: Delivery, event: HistoryEvent | None, plan: Plan | None, cluster: Cluster) -> Content:
     update = MilestoneUpdate.objects.select_related("milestone__project").get(pk=_oid(event))
     heading = _("Progress on %(title)s") % {"title": update.milestone.title}
+    why = _follower(plan) + " " + _("Someone posted progress on a milestone: read it on the milestone's page.")
     return Content(
         f"{tag(cluster)} {heading}", heading, [update.note], [(_("Date"), day(update.posted_on))],
-        reverse("projects:milestone", args=[update.milestone_id]),
+        reverse("projects:milestone", args=[update.milestone_id]), link_text=_("Read the update"), why=why,
     )
 
 
@@ -81,6 +109,7 @@ def milestone_reminder(delivery: Delivery, event: HistoryEvent | None, plan: Pla
     kind = delivery.kind
     m = Milestone.objects.select_related("project", "responsible").get(pk=int(delivery.object_id or 0))
     days = int(delivery.payload.get("days", 0))
+    page = reverse("projects:milestone", args=[m.pk])
     if kind == Kind.MILESTONE_DUE_SOON:
         heading = ngettext("%(title)s is due in %(days)d day", "%(title)s is due in %(days)d days", days) % {
             "title": m.title, "days": days,
@@ -93,6 +122,12 @@ def milestone_reminder(delivery: Delivery, event: HistoryEvent | None, plan: Pla
         heading = ngettext(
             "Escalation: %(title)s is %(days)d day overdue", "Escalation: %(title)s is %(days)d days overdue", days
         ) % {"title": m.title, "days": days}
-    lines = [_("Please complete it, or reschedule it with a reason.")]
-    return Content(f"{tag(cluster)} {heading}", heading, lines, milestone_details(m),
-                   reverse("projects:milestone", args=[m.pk]))
+        why = _("You get this because you coordinate this cluster and the milestone is still open: "
+                "please follow it up with the person responsible.")
+        lines = [_("Complete it, or reschedule it with a reason, from the milestone's page.")]
+        return Content(f"{tag(cluster)} {heading}", heading, lines, milestone_details(m), page,
+                       link_text=_("See the milestone"), why=why)
+    why = _("You get this because you are responsible for this milestone: please post an update on how it is going.")
+    lines = [_("If it is done, say so in your update; if the date must move, tell the coordinator why.")]
+    return Content(f"{tag(cluster)} {heading}", heading, lines, milestone_details(m), page,
+                   link_text=_("Post an update"), why=why)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 
 from notifications.kinds import IMPORTANT_KINDS
 from notifications.models import Frequency, NotificationProfile, Subscription
 from plans.models import Cluster, Organization, Role, RoleAssignment, Stakeholder
+from plans.services.history import Actor, record_event
 
-FREQUENCY_RANK: dict[str, int] = {Frequency.IMMEDIATE: 0, Frequency.DAILY: 1, Frequency.WEEKLY: 2}
+# The most specific subscription decides: a project's own setting replaces its plan's, a plan's
+# replaces the cluster's (so "weekly for this plan" or "off for this project" means just that).
+SCOPE_RANK: dict[str, int] = {Subscription.Scope.PROJECT: 0, Subscription.Scope.PLAN: 1, Subscription.Scope.CLUSTER: 2}
+DEFAULT_SUBSCRIPTION_ACTION = "default_subscription"
 
 
 @dataclass(frozen=True)
@@ -29,35 +35,60 @@ class Recipient:
         return f"s{self.stakeholder_id}" if self.stakeholder_id else f"u{self.user_id}"
 
 
-def ensure_profiles(*, cluster_id: int | None = None, stakeholder_ids: list[int] | None = None) -> int:
+def subscription_key(scope: str, scope_id: int) -> str:
+    """How a subscription is named in a stakeholder's history event ("subscription:plan:12")."""
+    return f"subscription:{scope}:{scope_id}"
+
+
+def subscription_state(events: Any, frequency: str, is_active: bool) -> dict[str, Any]:
+    return {"events": sorted(events or ()), "frequency": frequency, "is_active": bool(is_active)}
+
+
+@transaction.atomic
+def ensure_profiles(
+    *, cluster_id: int | None = None, stakeholder_ids: list[int] | None = None, actor: Actor | None = None
+) -> int:
     """Give stakeholders without a profile their profile and default subscription.
 
     The default: the stakeholder's cluster (in practice its current plan), the important
-    kinds, immediately. Idempotent (unique constraints + ignore_conflicts), so concurrent
-    dispatchers may both call it.
+    kinds, immediately. Each stakeholder given one gets one history event saying so (no
+    secret in it). Idempotent (unique constraints + ignore_conflicts), so concurrent
+    dispatchers may both call it: the profiles this call inserted are told apart by their
+    fresh tokens, so only those get a subscription event.
     """
     qs = Stakeholder.objects.filter(notification_profile__isnull=True)
     if cluster_id is not None:
         qs = qs.filter(cluster_id=cluster_id)
     if stakeholder_ids is not None:
         qs = qs.filter(pk__in=stakeholder_ids)
-    missing = list(qs.values_list("pk", "cluster_id"))
+    missing = dict(qs.values_list("pk", "cluster_id"))
     if not missing:
         return 0
-    NotificationProfile.objects.bulk_create(
-        [NotificationProfile(stakeholder_id=sid) for sid, _ in missing], ignore_conflicts=True, batch_size=1000
-    )
+    profiles = [NotificationProfile(stakeholder_id=sid) for sid in missing]
+    NotificationProfile.objects.bulk_create(profiles, ignore_conflicts=True, batch_size=1000)
+    tokens = [p.unsubscribe_token for p in profiles]
+    created: list[int] = []
+    for start in range(0, len(tokens), 1000):
+        created += NotificationProfile.objects.filter(unsubscribe_token__in=tokens[start:start + 1000]).values_list(
+            "stakeholder_id", flat=True)
     Subscription.objects.bulk_create(
         [
             Subscription(
-                stakeholder_id=sid, scope=Subscription.Scope.CLUSTER, scope_id=cid,
+                stakeholder_id=sid, scope=Subscription.Scope.CLUSTER, scope_id=missing[sid],
                 events=list(IMPORTANT_KINDS), frequency=Frequency.IMMEDIATE,
             )
-            for sid, cid in missing
+            for sid in created
         ],
         ignore_conflicts=True, batch_size=1000,
     )
-    return len(missing)
+    actor = actor or Actor.system()
+    for stakeholder in Stakeholder.objects.filter(pk__in=created).only("pk", "name", "cluster_id").order_by("pk"):
+        key = subscription_key(Subscription.Scope.CLUSTER, stakeholder.cluster_id)
+        record_event(
+            actor=actor, action=DEFAULT_SUBSCRIPTION_ACTION, instance=stakeholder,
+            changes={key: [None, subscription_state(IMPORTANT_KINDS, Frequency.IMMEDIATE, True)]},
+        )
+    return len(created)
 
 
 def subscribers(
@@ -66,7 +97,9 @@ def subscribers(
     """Active, subscribed stakeholders of the scope who want `kind`; one entry each.
 
     A stakeholder whose own change caused the event is left out unless their profile asks
-    for it. When several subscriptions match, the most immediate frequency wins.
+    for it; so is one who unsubscribed or paused their emails. When several of a person's
+    subscriptions cover the event, the most specific one decides (project, then plan, then
+    cluster): if it is switched off or does not list the kind, nothing is sent.
     """
     scope = Q(scope=Subscription.Scope.CLUSTER, scope_id=cluster_id)
     if plan_id:
@@ -74,24 +107,29 @@ def subscribers(
     if project_id:
         scope |= Q(scope=Subscription.Scope.PROJECT, scope_id=project_id)
     rows = (
-        Subscription.objects.filter(scope, is_active=True, stakeholder__is_active=True,
-                                    stakeholder__notification_profile__unsubscribed_at__isnull=True)
+        Subscription.objects.filter(scope, stakeholder__is_active=True,
+                                    stakeholder__notification_profile__unsubscribed_at__isnull=True,
+                                    stakeholder__notification_profile__paused_at__isnull=True)
         .values_list(
-            "stakeholder_id", "events", "frequency", "stakeholder__email", "stakeholder__language",
-            "stakeholder__time_zone", "stakeholder__user_id", "stakeholder__notification_profile__notify_own_changes",
+            "stakeholder_id", "scope", "is_active", "events", "frequency", "stakeholder__email",
+            "stakeholder__language", "stakeholder__time_zone", "stakeholder__user_id",
+            "stakeholder__notification_profile__notify_own_changes",
         )
     )
-    chosen: dict[int, Recipient] = {}
-    for sid, events, frequency, email, language, tz, user_id, notify_own in rows:
-        if kind not in (events or ()) or not email:
+    deciding: dict[int, tuple[Any, ...]] = {}
+    for row in rows:
+        current = deciding.get(row[0])
+        if current is None or SCOPE_RANK[row[1]] < SCOPE_RANK[current[1]]:
+            deciding[row[0]] = row
+    chosen: list[Recipient] = []
+    for sid, _scope, is_active, events, frequency, email, language, tz, user_id, notify_own in deciding.values():
+        if not is_active or kind not in (events or ()) or not email:
             continue
         if actor_user_id is not None and user_id == actor_user_id and not notify_own:
             continue
-        current = chosen.get(sid)
-        if current is None or FREQUENCY_RANK[frequency] < FREQUENCY_RANK[current.frequency]:
-            chosen[sid] = Recipient(email=email, language=language, time_zone=tz, stakeholder_id=sid,
-                                    user_id=user_id, frequency=frequency)
-    return list(chosen.values())
+        chosen.append(Recipient(email=email, language=language, time_zone=tz, stakeholder_id=sid,
+                                user_id=user_id, frequency=frequency))
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ from . import outbox
 
 logger = logging.getLogger(__name__)
 
+# Sent even to someone who unsubscribed or paused: escalations go to a coordinator about
+# their cluster's work, and a fresh personal link is the answer to the person's own request.
+ALWAYS_SENT_KINDS = frozenset({"milestone_escalation", "personal_link"})
+
 
 class Outcome(enum.Enum):
     SENT = "sent"
@@ -81,8 +85,12 @@ def suppression_reason(delivery: Delivery) -> str:
     if not person.is_active:
         return "the stakeholder is inactive"
     profile = getattr(person, "notification_profile", None)
-    if profile is not None and profile.unsubscribed_at is not None and delivery.kind != "milestone_escalation":
+    if profile is None or delivery.kind in ALWAYS_SENT_KINDS:
+        return ""
+    if profile.unsubscribed_at is not None:
         return "the stakeholder unsubscribed"
+    if profile.paused_at is not None:
+        return "the stakeholder paused their emails"
     return ""
 
 

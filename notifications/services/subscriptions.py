@@ -13,8 +13,15 @@ from notifications.kinds import SUBSCRIBABLE_KINDS
 from notifications.models import Frequency, NotificationProfile, ReminderPolicy, Subscription, new_token
 from plans.access import access_for
 from plans.errors import Conflict, PermissionDeniedError, ValidationFailed
-from plans.models import Plan, Role, Stakeholder
-from plans.services.history import Actor, create_with_history, delete_with_history, lock, update_with_history
+from plans.models import Plan, Role, Source, Stakeholder
+from plans.services.history import (
+    Actor,
+    create_with_history,
+    delete_with_history,
+    lock,
+    record_event,
+    update_with_history,
+)
 from projects.models import Project
 
 from .recipients import ensure_profiles
@@ -24,6 +31,10 @@ POLICY_FIELDS = frozenset({
     "due_soon_days", "overdue_every_days", "escalate_after_days", "forum_reminder_days", "agreement_after_days",
     "agreement_before_days",
 })
+# The actions of the events a person's notification choices write on their stakeholder row.
+UNSUBSCRIBE = "unsubscribe"
+RESUBSCRIBE = "resubscribe"
+ROTATE_CALENDAR_TOKEN = "rotate_calendar_token"  # noqa: S105 - an action name, not a secret
 
 
 def _check_may_manage(actor: Actor, stakeholder: Stakeholder) -> None:
@@ -73,7 +84,7 @@ def subscription_create(
     stakeholder = lock(Stakeholder, stakeholder_id)
     _check_may_manage(actor, stakeholder)
     _check_scope(stakeholder, scope, scope_id)
-    ensure_profiles(stakeholder_ids=[stakeholder.pk])
+    ensure_profiles(stakeholder_ids=[stakeholder.pk], actor=actor)
     if Subscription.objects.filter(stakeholder=stakeholder, scope=scope, scope_id=scope_id).exists():
         raise Conflict(
             _("The stakeholder already has a subscription for this %(scope)s; edit it instead."), scope=scope
@@ -130,23 +141,74 @@ def reminder_policy_set(
     return policy
 
 
+def _profile_event(profile: NotificationProfile, *, actor: Actor, action: str, changes: dict[str, Any]) -> None:
+    """One event on the stakeholder for a change of their notification profile (never a token)."""
+    record_event(actor=actor, action=action, instance=profile.stakeholder, changes=changes)
+
+
+def token_actor(profile: NotificationProfile) -> Actor:
+    """Who acts through a secret link of an email: the stakeholder (their user when they have one)."""
+    return Actor(user=profile.stakeholder.user, source=Source.EMAIL)
+
+
 @transaction.atomic
 def unsubscribe(*, token: str) -> NotificationProfile | None:
-    """The one-click unsubscribe: stop every email to the stakeholder (escalations to a coordinator excepted)."""
-    profile = NotificationProfile.objects.select_for_update().filter(unsubscribe_token=token).first()
+    """The one-click unsubscribe: stop every email to the stakeholder (escalations to a coordinator excepted).
+
+    One `unsubscribe` event on the stakeholder; none when they had already unsubscribed.
+    """
+    profile = (
+        NotificationProfile.objects.select_for_update(of=("self",)).select_related("stakeholder__user")
+        .filter(unsubscribe_token=token).first()
+    )
     if profile is not None and profile.unsubscribed_at is None:
         profile.unsubscribed_at = timezone.now()
         profile.save(update_fields=["unsubscribed_at"])
+        _profile_event(profile, actor=token_actor(profile), action=UNSUBSCRIBE, changes={"unsubscribed": [False, True]})
+    return profile
+
+
+def _resubscribe(profile: NotificationProfile, actor: Actor) -> NotificationProfile:
+    if profile.unsubscribed_at is not None:
+        profile.unsubscribed_at = None
+        profile.save(update_fields=["unsubscribed_at"])
+        _profile_event(profile, actor=actor, action=RESUBSCRIBE, changes={"unsubscribed": [True, False]})
     return profile
 
 
 @transaction.atomic
-def calendar_token_rotate(*, stakeholder_id: int, actor: Actor) -> NotificationProfile:
-    """Revoke the old calendar link by issuing a new secret."""
+def resubscribe(*, stakeholder_id: int, actor: Actor) -> NotificationProfile:
+    """Undo an unsubscribe: the subscriptions the person had apply again, as they were.
+
+    One `resubscribe` event; none when the person was not unsubscribed.
+    """
     stakeholder = lock(Stakeholder, stakeholder_id)
     _check_may_manage(actor, stakeholder)
-    ensure_profiles(stakeholder_ids=[stakeholder.pk])
-    profile = NotificationProfile.objects.select_for_update().get(stakeholder=stakeholder)
+    ensure_profiles(stakeholder_ids=[stakeholder.pk], actor=actor)
+    profile = NotificationProfile.objects.select_for_update().select_related("stakeholder").get(
+        stakeholder=stakeholder)
+    return _resubscribe(profile, actor)
+
+
+@transaction.atomic
+def resubscribe_by_token(*, token: str) -> NotificationProfile | None:
+    """"Resubscribe" on the page shown after unsubscribing, proven by the same secret token."""
+    profile = (
+        NotificationProfile.objects.select_for_update(of=("self",)).select_related("stakeholder__user")
+        .filter(unsubscribe_token=token).first()
+    )
+    return _resubscribe(profile, token_actor(profile)) if profile is not None else None
+
+
+@transaction.atomic
+def calendar_token_rotate(*, stakeholder_id: int, actor: Actor) -> NotificationProfile:
+    """Revoke the old calendar link by issuing a new secret; one event (without either secret)."""
+    stakeholder = lock(Stakeholder, stakeholder_id)
+    _check_may_manage(actor, stakeholder)
+    ensure_profiles(stakeholder_ids=[stakeholder.pk], actor=actor)
+    profile = NotificationProfile.objects.select_for_update().select_related("stakeholder").get(
+        stakeholder=stakeholder)
     profile.calendar_token = new_token()
     profile.save(update_fields=["calendar_token"])
+    _profile_event(profile, actor=actor, action=ROTATE_CALENDAR_TOKEN, changes={})
     return profile

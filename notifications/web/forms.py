@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from notifications.kinds import SUBSCRIBABLE_KINDS, Kind
 from notifications.models import Delivery, Frequency, Subscription
 from notifications.selectors import IN_DOUBT, DeliveryFilters
 from plans.models import Stakeholder
+from plans.models.cluster import Language
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -148,3 +150,69 @@ class ReminderPolicyForm(forms.Form):
     def values(self) -> dict[str, Any]:
         """What was sent (the agreement reminders left out of a post keep their values)."""
         return {name: self.cleaned_data[name] for name in self.FIELDS if self.cleaned_data[name] is not None}
+
+
+# --- A person's own preferences (/me/preferences/) ------------------------------------------
+
+HOW_OFTEN_CHOICES = [
+    ("immediate", _("Immediately")),
+    ("daily", _("In a daily digest")),
+    ("weekly", _("In a weekly digest")),
+    ("off", _("Off")),
+]
+# The kinds a person may choose, in the order people think of them (forums first).
+KIND_ORDER = (
+    Kind.FORUM_SCHEDULED, Kind.FORUM_RESCHEDULED, Kind.FORUM_CANCELLED, Kind.FORUM_REMINDER,
+    Kind.AGREEMENT_ADOPTED, Kind.AGREEMENT_REJECTED, Kind.PHASE_STARTED, Kind.PHASE_COMPLETED,
+    Kind.PLAN_STATUS_CHANGED, Kind.PROJECT_STATUS_CHANGED, Kind.MILESTONE_COMPLETED,
+    Kind.MILESTONE_RESCHEDULED, Kind.MILESTONE_UPDATE_POSTED,
+)
+
+
+def kind_choices() -> list[tuple[str, Any]]:
+    return [(k.value, k.label) for k in KIND_ORDER if k in SUBSCRIBABLE_KINDS]
+
+
+class PreferencesForm(forms.Form):
+    """Language, time zone, pause, and per scope (cluster, plan, project) how often and what.
+
+    `scopes` is a list of (scope, scope_id, name, state) where state is what applies now
+    ({events, frequency, is_active}); each scope gets a `<scope>-<id>-how` and a
+    `<scope>-<id>-events` field, grouped by the template.
+    """
+
+    # Not required: a field left out of the POST leaves that choice as it is.
+    language = forms.ChoiceField(label=_("Language of the emails and pages"), choices=Language.choices,
+                                 required=False)
+    time_zone = forms.ChoiceField(label=_("Your time zone"), help_text=_("Dates and times in emails are shown in it."),
+                                  required=False)
+    paused = forms.BooleanField(label=_("Pause all emails (until you untick this)"), required=False)
+
+    def __init__(self, *args: Any, scopes: Sequence[tuple[str, int, str, dict[str, Any]]], time_zones: list[str],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(tz, tz) for tz in time_zones]  # type: ignore[attr-defined]
+        self.scopes: list[dict[str, Any]] = []
+        for scope, scope_id, name, state in scopes:
+            prefix = f"{scope}-{scope_id}"
+            how = state["frequency"] if state["is_active"] else "off"
+            self.fields[f"{prefix}-how"] = forms.ChoiceField(
+                label=_("How often"), choices=HOW_OFTEN_CHOICES, widget=forms.RadioSelect, initial=how,
+                required=False,
+            )
+            self.fields[f"{prefix}-events"] = forms.MultipleChoiceField(
+                label=_("Which messages"), choices=kind_choices(), widget=forms.CheckboxSelectMultiple,
+                required=False, initial=state["events"],
+            )
+            self.scopes.append({"scope": scope, "scope_id": scope_id, "name": name, "prefix": prefix})
+
+    def scope_fields(self) -> list[dict[str, Any]]:
+        return [{**s, "how": self[f"{s['prefix']}-how"], "events": self[f"{s['prefix']}-events"]} for s in self.scopes]
+
+    def choices(self) -> list[tuple[str, int, str, list[str]]]:
+        """(scope, scope_id, how often, events) of each scope the POST chose for, from the valid form."""
+        data = self.cleaned_data
+        return [
+            (s["scope"], s["scope_id"], data[f"{s['prefix']}-how"], list(data[f"{s['prefix']}-events"]))
+            for s in self.scopes if data.get(f"{s['prefix']}-how")
+        ]

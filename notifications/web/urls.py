@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from notifications.web import agreements, deliveries, overview, reminders, subscriptions
+from notifications.web import agreements, deliveries, home, overview, preferences, reminders, subscriptions
 
 app_name = "notifications"
 
@@ -24,4 +24,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/plans/<id:plan_id>/reminders/", reminders.reminder_policy, name="reminder-policy"),
     path("notifications/agreements/<id:agreement_id>/remind/", agreements.agreement_remind,
          name="agreement-remind"),
+    # A stakeholder's own pages (a personal link's session or their login).
+    path("me/", home.home, name="me"),
+    path("me/preferences/", preferences.preferences, name="preferences"),
+    path("me/preferences/resubscribe/", preferences.preferences_resubscribe, name="preferences-resubscribe"),
+    path("me/preferences/calendar/", preferences.preferences_calendar, name="preferences-calendar"),
+    path("me/preferences/links/", preferences.preferences_links, name="preferences-links"),
 ]

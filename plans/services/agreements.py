@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans import consensus
@@ -18,7 +17,7 @@ from plans.forum_selectors import forum_attendance
 from plans.models import Agreement, Forum, Organization, Phase, Plan, Position, Stakeholder
 
 from .common import ensure_member, ensure_plan_open, related
-from .history import Actor, check_version, create_with_history, lock, transition, update_with_history
+from .history import Actor, check_version, clock, create_with_history, lock, transition, update_with_history
 
 
 def _lock_agreement(agreement_id: int) -> tuple[Agreement, Plan]:
@@ -131,7 +130,7 @@ def cluster_today(time_zone: str) -> dt.date:
         zone = ZoneInfo(time_zone)
     except (KeyError, ValueError):
         zone = ZoneInfo(settings.TIME_ZONE)
-    return timezone.now().astimezone(zone).date()
+    return clock.now().astimezone(zone).date()
 
 
 def _own_stakeholder(user_id: int, cluster_id: int, organization: Organization) -> Stakeholder:
@@ -202,7 +201,7 @@ def agreement_close(
         _forum_outcome(agreement, counts, override) if agreement.rule == Agreement.Rule.FORUM_CONSENSUS
         else _consent_outcome(agreement, counts)
     )
-    extra: dict[str, Any] = {"tally": outcome.tally, "decided_at": timezone.now()}
+    extra: dict[str, Any] = {"tally": outcome.tally, "decided_at": clock.now()}
     overridden = "attendance_override" in outcome.tally
     context: dict[str, Any] = {"rule": agreement.rule}
     if overridden:

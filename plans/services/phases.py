@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import RuleViolation, ValidationFailed
@@ -22,6 +21,7 @@ from .common import ensure_plan_open, only_fields, related, require_reason
 from .history import (
     Actor,
     check_version,
+    clock,
     create_with_history,
     ensure_transition_allowed,
     lock,
@@ -123,7 +123,7 @@ def phase_start(*, phase_id: int, actor: Actor, expected_version: int | None = N
             )
     transition(
         phase, to=Phase.Status.ACTIVE, actor=actor, expected_version=expected_version,
-        extra={"actual_start": timezone.localdate()},
+        extra={"actual_start": clock.localdate()},
     )
     return phase
 
@@ -158,7 +158,7 @@ def phase_complete(*, phase_id: int, agreement_id: int, actor: Actor, expected_v
         )
     transition(
         phase, to=Phase.Status.COMPLETED, actor=actor, expected_version=expected_version,
-        extra={"outcome_agreement": agreement, "actual_end": timezone.localdate()},
+        extra={"outcome_agreement": agreement, "actual_end": clock.localdate()},
         context={"agreement": agreement.pk},
     )
     return phase
@@ -173,7 +173,7 @@ def phase_skip(*, phase_id: int, reason: str, actor: Actor, expected_version: in
     reason = require_reason(reason, _("A reason is required to skip a phase."))
     extra: dict[str, Any] = {"skip_reason": reason}
     if phase.status == Phase.Status.ACTIVE:
-        extra["actual_end"] = timezone.localdate()
+        extra["actual_end"] = clock.localdate()
     transition(phase, to=Phase.Status.SKIPPED, actor=actor, reason=reason, extra=extra,
                expected_version=expected_version)
     return phase

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, ProtectedError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.errors import Conflict, RuleViolation, ValidationFailed
@@ -22,6 +21,7 @@ from .common import ensure_plan_open, only_fields, require_reason
 from .history import (
     Actor,
     check_version,
+    clock,
     create_with_history,
     delete_with_history,
     ensure_transition_allowed,
@@ -123,7 +123,7 @@ def plan_transition(
                 status=Plan.Status(to).label, phases=", ".join(p.title for p in missing),
             )
     if to == Plan.Status.APPROVED:
-        extra["approved_on"] = timezone.localdate()
+        extra["approved_on"] = clock.localdate()
     if to == Plan.Status.CANCELLED and not reason.strip():
         raise ValidationFailed(_("A reason is required to cancel a plan."), errors={"reason": [_("Required.")]})
     transition(plan, to=to, actor=actor, reason=reason, extra=extra, expected_version=expected_version)

@@ -3,8 +3,10 @@
 - programme administrators and auditors of every cluster: the portfolio (projects:portfolio);
 - a coordinator of one cluster: that cluster's current plan (projects:plan); of several
   clusters: this page, to choose;
-- anyone else (stakeholders, auditors of some clusters): this page, saying which clusters and
-  plans they can see, with links; someone with no role yet is told whom to ask.
+- a person who is only a stakeholder, with a stakeholder record (and every session opened by a
+  personal link): their own home (notifications:me);
+- anyone else (auditors of some clusters, people with several roles): this page, saying which
+  clusters and plans they can see, with links; someone with no role yet is told whom to ask.
 
 Routes of the other apps are reached by URL name (plans imports neither of them).
 """
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from plans import selectors
 from plans.access import access_for
+from plans.links import link_stakeholder
 from plans.models import Role
 from plans.permissions import CLUSTER
 
@@ -28,6 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
     if access.cluster_ids(CLUSTER.read) is None:  # admin or auditor of every cluster
         return redirect("projects:portfolio")
+    if link_stakeholder(request) is not None or selectors.is_only_stakeholder(user=request.user):
+        return redirect("notifications:me")
     entries = selectors.home_clusters(user=request.user)
     coordinated = [entry for entry in entries if Role.COORDINATOR in entry["roles"]]
     if len(entries) == 1 and len(coordinated) == 1 and coordinated[0]["current_plan"] is not None:

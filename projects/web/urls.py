@@ -3,7 +3,7 @@ Ids in paths use the `id` converter (ASCII digits only): `<id:plan_id>`."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from projects.web import funding, milestone_actions, milestones, plan, portfolio, projects
+from projects.web import funding, milestone_actions, milestones, plan, portfolio, projects, report
 
 app_name = "projects"
 
@@ -30,4 +30,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("milestones/<id:milestone_id>/reschedule/", milestone_actions.milestone_reschedule,
          name="milestone-reschedule"),
     path("milestones/<id:milestone_id>/update/", milestone_actions.milestone_update, name="milestone-update"),
+    path("plans/<id:plan_id>/report/", report.plan_report, name="plan-report"),
+    path("plans/<id:plan_id>/report.pdf", report.plan_report_pdf, name="plan-report-pdf"),
 ]

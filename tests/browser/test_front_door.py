@@ -66,13 +66,14 @@ def test_the_administrator_sees_the_portfolio(demo: None, page_as: Any, url: Any
 def test_the_language_switch_turns_the_page_english(demo: None, page_as: Any, url: Any, check_page: Any) -> None:
     page = page_as("stakeholder")
     page.goto(url("/home/"))
+    assert page.url == url("/me/")  # a stakeholder's home is their own page
     assert page.locator("html").get_attribute("lang") == "es"
     check_page(page, "stakeholder-home")
     page.locator("footer button[value=en]").click()
     page.wait_for_load_state("load")
-    assert page.url == url("/home/")
+    assert page.url == url("/me/")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert "These are the clusters and plans you can see." in page.locator("main").inner_text()
+    assert "Milestones you are responsible for" in page.locator("main").inner_text()
     check_page(page, "stakeholder-home-en")
 
 

@@ -18,6 +18,7 @@ from plans.models import HistoryChainHead, HistoryEvent, Source
 
 from .actor import Actor
 from .canonical import history_value, object_type_of
+from .clock import replayed_moment
 from .hashing import compute_hash
 from .hook import on_event_recorded
 from .marker import PG_MARKER, note_event
@@ -43,6 +44,20 @@ def _advance_head(event: HistoryEvent) -> None:
         return
     HistoryChainHead.objects.filter(chain_id=event.chain_id).update(last_seq=event.chain_seq, last_hash=event.hash)
     note_event(connection)  # SQLite: the session's captures so far were this transaction's own
+
+
+def _check_replayed_moment(moment: dt.datetime, *, actor: Actor, head: HistoryChainHead) -> None:
+    """A past moment (clock.recorded_at) only from a command, and never out of the chain's time order."""
+    if actor.source != Source.COMMAND:
+        raise RuntimeError("only a command may record events at a past moment")
+    if moment > timezone.now():
+        raise RuntimeError(f"cannot record an event in the future ({moment.isoformat()})")
+    last = HistoryEvent.objects.filter(chain_id=head.chain_id, chain_seq=head.last_seq).values_list(
+        "occurred_at", flat=True).first()
+    if last is not None and moment < last:
+        raise RuntimeError(
+            f"chain {head.chain_id} already has an event at {last.isoformat()}, after {moment.isoformat()}"
+        )
 
 
 def record_event(
@@ -77,6 +92,8 @@ def record_event(
             cluster_id = instance.history_cluster_id()
     chain_id = cluster_id or 0
     head = _lock_head(chain_id)
+    if occurred_at is None and (occurred_at := replayed_moment()) is not None:
+        _check_replayed_moment(occurred_at, actor=actor, head=head)
 
     event = HistoryEvent(
         chain_id=chain_id,

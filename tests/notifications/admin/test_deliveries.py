@@ -121,6 +121,7 @@ def test_programme_administrators_save_subscriptions_and_policies_through_the_se
     assert deleted.status_code == 302 and not Subscription.objects.filter(pk=subscription.pk).exists()
     events = list(HistoryEvent.objects.filter(pk__gt=mark).order_by("pk"))
     assert [(e.object_type, e.action, e.source) for e in events] == [
+        ("plans.stakeholder", "default_subscription", "admin"),  # bob had no profile yet: his default, recorded
         ("notifications.subscription", "create", "admin"),
         ("notifications.reminderpolicy", "create", "admin"),
         ("notifications.subscription", "delete", "admin"),

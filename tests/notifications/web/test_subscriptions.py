@@ -74,7 +74,9 @@ def test_the_coordinator_creates_a_subscription(world: World) -> None:
     created = Subscription.objects.get(stakeholder=world.bob, scope="project")
     assert (created.scope_id, created.events, created.frequency) == (
         world.project.pk, ["milestone_completed", "milestone_rescheduled"], "daily")
-    [event] = events_since(mark)
+    default, event = events_since(mark)  # bob had no profile yet: his default subscription comes first
+    assert (default.action, default.object_type, default.object_id, default.source) == (
+        "default_subscription", "plans.stakeholder", world.bob.pk, "web")
     assert (event.action, event.object_type, event.object_id, event.source) == (
         "create", "notifications.subscription", created.pk, "web")
 

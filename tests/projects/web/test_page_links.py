@@ -63,12 +63,13 @@ def test_the_plan_nav_and_header_links_follow_each_role(plan_world: PlanWorld) -
     plan_id, cluster_id = plan_world.plan.pk, plan_world.a.pk
     by_plan = {name: reverse(name, kwargs={"plan_id": plan_id}) for name in (
         "projects:plan", "projects:milestone-list", "projects:milestone-calendar", "plans:forum-list",
-        "plans:agreement-list", "plans:phase-list", "notifications:reminder-policy")}
+        "plans:agreement-list", "plans:phase-list", "projects:plan-report", "projects:plan-report-pdf",
+        "notifications:reminder-policy")}
     oversight = [reverse(name, kwargs={"cluster_id": cluster_id})
                  for name in ("notifications:deliveries", "notifications:subscriptions")]
     coordinator = plan_html(plan_world, "coordinator")
     history = reverse("plans:history", kwargs={"plan_id": plan_id})  # the workbench: oversight roles only
-    assert nav_links(coordinator, "plan-nav") == [*list(by_plan.values())[:6], *oversight, by_plan[
+    assert nav_links(coordinator, "plan-nav") == [*list(by_plan.values())[:8], *oversight, by_plan[
         "notifications:reminder-policy"], history]
     assert 'aria-current="page">Plan</a>' in coordinator
     assert nav_links(coordinator, "site-nav") == [reverse("notifications:overview")]
@@ -88,7 +89,7 @@ def test_the_plan_nav_and_header_links_follow_each_role(plan_world: PlanWorld) -
 
 @pytest.mark.parametrize(("name", "kwarg"), [
     ("projects:milestone-list", "plan_id"), ("plans:forum-list", "plan_id"), ("plans:phase-list", "plan_id"),
-    ("notifications:reminder-policy", "plan_id"),
+    ("notifications:reminder-policy", "plan_id"), ("projects:plan-report", "plan_id"),
 ])
 def test_every_page_of_the_plan_carries_the_nav_with_itself_marked(
     plan_world: PlanWorld, name: str, kwarg: str
