@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.web_fixtures import build_people
+from tests.world import build_world
 
 URL_ATTRIBUTES = {"src", "href", "action", "srcset", "poster", "data", "formaction", "hx-get", "hx-post"}
 
@@ -62,9 +62,9 @@ def assets(html: str) -> tuple[list[str], list[str]]:
 @pytest.fixture
 def pages(db: Any, settings: Any) -> dict[str, Client]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    people = build_people()
-    return {"anonymous": people.client(None), "admin": people.client("admin"),
-            "stakeholder": people.client("stakeholder")}
+    people = build_world(contents="plain", slugs=("lacteo", "frutas"))
+    return {"anonymous": people.browser(None), "admin": people.browser("admin"),
+            "stakeholder": people.browser("stakeholder")}
 
 
 PAGES = [

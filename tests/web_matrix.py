@@ -5,7 +5,7 @@ without a row here, so a page cannot ship without its access rules stated and ch
 `TABLE[(namespaced url name, METHOD)]` says what kind of page it is; `expected()` turns that
 into the status codes each role must get for an object of its own cluster and of another one.
 Roles and the world (clusters "own" and "other" with every object) come from
-tests/api/conftest.py, as for the API matrix.
+tests/world.py, as for the API matrix.
 
 Kinds:
 - public: anyone gets `ok`, anonymous included (the login page; `by_role` for the rest);
@@ -63,6 +63,11 @@ def write(target: str, pk_kwarg: str, body: Body | None = None, ok: int = 302, *
     return Case("write", target=target, pk_kwarg=pk_kwarg, body=body, ok=ok, **kw)
 
 
+def local_ahead(*, days: int) -> str:
+    """A datetime-local input value `days` from today at 09:00, read when the body is built."""
+    return f"{(timezone.localdate() + dt.timedelta(days=days)).isoformat()}T09:00"
+
+
 # POSTs on a person's own stakeholder record: the users without one find nobody to act for.
 OWN_RECORD_ONLY = {"admin": 404, "coordinator": 404, "auditor": 404, "global_auditor": 404}
 LOGGED_IN = {"admin": 302, "coordinator": 302, "stakeholder": 302, "auditor": 302, "global_auditor": 302}
@@ -105,7 +110,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plans:forum-list", "GET"): read("plan", "plan_id"),
     ("plans:forum-schedule", "GET"): write("plan", "plan_id", ok=200),
     ("plans:forum-schedule", "POST"): write("plan", "plan_id", body=lambda s, w: {
-        "phase": s["phase"].pk, "title": "Foro nuevo", "starts_at": "2031-06-01T09:00"}),
+        "phase": s["phase"].pk, "title": "Foro nuevo", "starts_at": local_ahead(days=90)}),
     ("plans:forum-detail", "GET"): read("forum", "forum_id"),
     ("plans:forum-rsvp", "POST"): write("forum", "forum_id", body=lambda s, w: {
         "answer": "yes", "stakeholder": s["stakeholder"].pk}, writers=COORDINATOR_STAKEHOLDER,
@@ -114,7 +119,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("plans:forum-ics", "GET"): read("forum", "forum_id"),
     ("plans:forum-edit", "GET"): write("forum", "forum_id", ok=200),
     ("plans:forum-edit", "POST"): write("forum", "forum_id", body=lambda s, w: {
-        "version": s["forum"].version, "title": "Foro movido", "starts_at": "2031-06-02T09:00"}),
+        "version": s["forum"].version, "title": "Foro movido", "starts_at": local_ahead(days=91)}),
     ("plans:forum-agenda", "GET"): write("forum", "forum_id", ok=200),
     ("plans:forum-agenda", "POST"): write("forum", "forum_id", body=lambda s, w: {
         "version": s["forum"].version, "agenda": "Orden del día"}),

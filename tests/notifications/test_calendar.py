@@ -22,8 +22,7 @@ from notifications.services.recipients import ensure_profiles
 from plans.models import Forum, HistoryEvent
 from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from tests.factories import PhaseFactory
-
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 SAME = ("UID", "SEQUENCE", "DTSTART", "DTEND", "ORGANIZER", "LOCATION", "STATUS")

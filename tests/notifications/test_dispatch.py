@@ -15,8 +15,7 @@ from plans.models import HistoryEvent
 from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from projects.services.milestones import milestone_complete, milestone_reschedule, milestone_update_post
 from tests.factories import MilestoneFactory, PhaseFactory
-
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from notifications.tasks import dispatch_event, enqueue_dispatch
 from plans.models import HistoryEvent
 from projects.models import Milestone
 from projects.services.milestones import milestone_complete
-
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

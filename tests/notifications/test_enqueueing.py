@@ -11,8 +11,7 @@ from django.utils import timezone
 from notifications.models import Delivery
 from notifications.services import enqueueing
 from notifications.services.recipients import Recipient
-
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -29,8 +29,9 @@ from plans.models import HistoryEvent
 from plans.services.forums import forum_schedule
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory, StakeholderFactory
+from tests.world import World, build_world
 
-from .conftest import World, build_world, spanish_subject
+from .conftest import spanish_subject
 from .realparts import (
     Handler,
     children_of,
@@ -79,7 +80,7 @@ def worker(broker: str, smtp: Any) -> Iterator[None]:
 
 @pytest.fixture
 def place() -> World:
-    return build_world(slug="integ")
+    return build_world(contents="audience", slugs=("integ", "integ-other"))
 
 
 def complete(world: World) -> None:

@@ -15,8 +15,7 @@ from notifications.services.recipients import ensure_profiles
 from notifications.tasks import run_reminder_sweep
 from plans.models import Forum
 from tests.factories import ForumFactory, MilestoneFactory, PhaseFactory
-
-from .conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

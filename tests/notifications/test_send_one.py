@@ -15,11 +15,12 @@ from notifications.backends import AmbiguousSendError
 from notifications.models import Delivery
 from notifications.services import outbox, sending
 from notifications.services.sending import Outcome
+from tests.world import World
 
-from .conftest import World
 from .test_sending import completion_deliveries
 
-pytestmark = pytest.mark.django_db
+# The deliveries come from a completion written on a fixed day (test_sending), judged against the frozen today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]
 
 
 class Raising(BaseEmailBackend):

@@ -22,16 +22,23 @@ from plans.services.forums import forum_cancel, forum_schedule, forum_update
 from plans.services.history import Actor
 from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory
+from tests.world import World
 
-from .conftest import World, spanish_subject
+from .conftest import spanish_subject
 
-# Completions are written with a fixed date (2026-11-20), judged against the frozen today.
+# Completions are written with a fixed date (COMPLETED_ON), judged against the frozen today.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]
 
 
+COMPLETED_ON = dt.date(2026, 11, 20)  # printed in the messages below, in each language
+
+
 def completion_deliveries(world: World) -> list[int]:
+    # What the fixed dates rely on: the completion day is past and the milestone still ahead. Without
+    # the frozen clock (world_clock) this fails here, not as a puzzling refusal or a changed message.
+    assert COMPLETED_ON < timezone.localdate() < world.milestone.due_date
     milestone_complete(milestone_id=world.milestone.pk, actor=world.coordinator_actor,
-                       completed_on=dt.date(2026, 11, 20), note="Informe entregado",
+                       completed_on=COMPLETED_ON, note="Informe entregado",
                        evidence_url="https://example.org/informe.pdf")
     event = HistoryEvent.objects.filter(object_type="projects.milestone").order_by("-id")[0]
     return dispatch.dispatch_event(event_id=event.pk)
@@ -269,7 +276,7 @@ def test_the_sweep_sends_what_it_dispatches_for_a_lost_event(world: World, monke
 
     with time_machine.travel(timezone.now() - dt.timedelta(minutes=2), tick=True):
         milestone_complete(milestone_id=world.milestone.pk, actor=world.coordinator_actor,
-                           completed_on=dt.date(2026, 11, 20), note="Informe entregado")  # its dispatch was lost
+                           completed_on=COMPLETED_ON, note="Informe entregado")  # its dispatch was lost
     result = tasks.run_outbox_sweep()  # the real clock: the rows it creates are brand new
     created = sorted(Delivery.objects.values_list("pk", flat=True))
     assert result["events"] >= 1 and created

@@ -79,8 +79,9 @@ def test_create_sets_plan_and_baseline_and_writes_one_event(project, actor, new_
 
 
 def test_create_accepts_an_iso_date(project, actor) -> None:
-    milestone = milestone_create(project_id=project.pk, actor=actor, title="T", due_date="2030-01-15")
-    assert milestone.due_date == dt.date(2030, 1, 15)
+    due = today() + dt.timedelta(days=400)  # a future day in ISO form, whenever the test runs
+    milestone = milestone_create(project_id=project.pk, actor=actor, title="T", due_date=due.isoformat())
+    assert milestone.due_date == due
 
 
 @pytest.mark.parametrize(
@@ -302,13 +303,17 @@ def test_the_database_refuses_a_blank_progress_note(milestone) -> None:
 
 @pytest.mark.parametrize(("zone", "allowed"), [("America/Argentina/Tucuman", False), ("Europe/Madrid", True)])
 def test_a_future_completion_date_is_judged_in_the_cluster_time_zone(milestone, actor, zone, allowed) -> None:
-    """At 02:00 UTC on 10 March it is still the 9th in Tucumán but already the 10th in Madrid."""
+    """At 02:00 UTC on a day it is still the day before in Tucumán but already that day in Madrid.
+
+    The day is yesterday (UTC), so the completion date stays within the range the service accepts
+    for a milestone created today (a fixed day would fall out of it as the years pass)."""
     Cluster.objects.filter(pk=milestone.plan.cluster_id).update(time_zone=zone)
-    with time_machine.travel(dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC), tick=False):
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime.combine(day, dt.time(2, 0), dt.UTC), tick=False):
         if allowed:
-            milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=dt.date(2026, 3, 10))
+            milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=day)
         else:
             with pytest.raises(ValidationFailed):
-                milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=dt.date(2026, 3, 10))
+                milestone_complete(milestone_id=milestone.pk, actor=actor, completed_on=day)
     milestone.refresh_from_db()
     assert (milestone.status == S.COMPLETED) is allowed

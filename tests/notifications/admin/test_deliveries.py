@@ -9,7 +9,7 @@ import pytest
 from notifications.models import Delivery, NotificationProfile
 from notifications.services.recipients import ensure_profiles
 from tests.factories import UserFactory
-from tests.notifications.conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +42,10 @@ def test_an_auditor_cannot_resend_or_mark_sent_through_the_admin(world: World, c
     from django.contrib.auth.models import Permission
 
     from notifications.admin import DeliveryAdmin
-    from plans.models import Role, RoleAssignment
 
-    auditor = UserFactory.create(username="auditor", is_staff=True, is_superuser=False)
-    RoleAssignment.objects.create(user=auditor, cluster=None, role=Role.AUDITOR)
+    auditor = world.users["global_auditor"]  # an auditor of all clusters, let into the admin site
+    auditor.is_staff = True
+    auditor.save()
     # As the demo does (view permissions), plus change: the admin's screens are still not theirs.
     auditor.user_permissions.add(*Permission.objects.filter(
         content_type__app_label="notifications", codename__in=["view_delivery", "change_delivery"]))

@@ -14,7 +14,7 @@ from notifications.services.subscriptions import calendar_token_rotate
 from plans.models import Source
 from plans.services.history import Actor
 from tests.factories import ForumFactory, PhaseFactory, StakeholderFactory
-from tests.notifications.conftest import World
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

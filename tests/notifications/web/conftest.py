@@ -10,14 +10,14 @@ from django.test import Client
 
 from notifications.models import Delivery
 from plans.models import HistoryEvent
-
-from ..conftest import World
+from tests.world import Side, World
 
 _keys = itertools.count()
 
 
-def delivery(world: World, **values: Any) -> Delivery:
-    """A delivery row as the sending service leaves it (arranged directly; the pages act on it)."""
+def delivery(world: World | Side, **values: Any) -> Delivery:
+    """A delivery row of a cluster (the world's own, or a side) as the sending service leaves it
+    (arranged directly; the pages act on it)."""
     values.setdefault("stakeholder", world.bob)
     values.setdefault("to_email", values["stakeholder"].email if values["stakeholder"] else "x@example.org")
     values.setdefault("cluster", world.cluster)
@@ -25,7 +25,7 @@ def delivery(world: World, **values: Any) -> Delivery:
     return Delivery.objects.create(dedup_key=f"web-{next(_keys)}", **values)
 
 
-def in_doubt(world: World, **values: Any) -> Delivery:
+def in_doubt(world: World | Side, **values: Any) -> Delivery:
     return delivery(world, status=Delivery.Status.SENDING, needs_review=True, attempts=1,
                     message_id="<pmc.d1.abc@pmc-tracker>",
                     last_error="No outcome was recorded after sending started", **values)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Delivery
-from tests.notifications.conftest import World, build_world
+from tests.world import World
 
 from .conftest import delivery, english, events_since, in_doubt, last_event_id
 
@@ -30,7 +30,7 @@ def test_the_coordinator_reads_the_clusters_log_in_plain_words(world: World) -> 
     doubt = in_doubt(world)
     failed = delivery(world, status="failed", attempts=6, last_error="gave up after 6 attempts: SMTPServerDisconnected")
     sent = delivery(world, stakeholder=world.ana, status="sent", attempts=1, sent_at=timezone.now())
-    other = build_world(slug="frutas")
+    other = world.other
     hidden = delivery(other, stakeholder=other.bob)
 
     page = english(world.coordinator).get(log_url(world))
@@ -186,7 +186,7 @@ def test_the_auditor_reads_the_log_without_buttons_and_cannot_act(
 def test_stakeholders_others_and_strangers_do_not_get_the_log(world: World, client: Client) -> None:
     doubt = in_doubt(world)
     assert english(world.stakeholder_user).get(log_url(world)).status_code == 403
-    other = build_world(slug="frutas")
+    other = world.other
     stranger = english(other.coordinator)
     assert stranger.get(log_url(world)).status_code == 404
     resend = reverse("notifications:delivery-resend", args=[world.cluster.pk, doubt.pk])

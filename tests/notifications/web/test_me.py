@@ -21,8 +21,8 @@ from tests.factories import (
     StakeholderFactory,
     UserFactory,
 )
+from tests.world import World
 
-from ..conftest import World
 from .conftest import english, events_since, last_event_id
 
 pytestmark = pytest.mark.django_db

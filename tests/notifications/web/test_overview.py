@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from plans.models import Role
 from tests.factories import PlanFactory, RoleAssignmentFactory, UserFactory
-from tests.notifications.conftest import World, build_world
+from tests.world import World, build_side
 
 from .conftest import delivery, english, in_doubt
 
@@ -21,7 +21,6 @@ def test_the_coordinator_sees_their_cluster_and_the_rows_in_doubt(world: World) 
     in_doubt(world)
     in_doubt(world)
     delivery(world, status="failed")
-    build_world(slug="frutas")
     client = english(world.coordinator)
     page = client.get(reverse("notifications:overview"))
     assert page.status_code == 200
@@ -51,7 +50,7 @@ def test_the_page_costs_the_same_queries_for_few_and_many_clusters(world: World)
 
     few = count()
     for index in range(6):
-        other = build_world(slug=f"c{index}")
+        other = build_side(f"c{index}", contents="audience")
         PlanFactory.create(cluster=other.cluster, title=f"Otro plan {index}", edition=2)
         in_doubt(other, stakeholder=other.bob)
     assert count() == few

@@ -27,8 +27,8 @@ from plans.models import HistoryEvent, Role, Source, Stakeholder
 from plans.services.history import Actor
 from projects.services.milestones import milestone_complete
 from tests.factories import ClusterFactory, RoleAssignmentFactory, StakeholderFactory, UserFactory
+from tests.world import World
 
-from ..conftest import World
 from .conftest import english, events_since, last_event_id
 
 pytestmark = pytest.mark.django_db

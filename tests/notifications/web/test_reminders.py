@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from notifications.models import ReminderPolicy
 from notifications.services.subscriptions import reminder_policy_set
-from tests.notifications.conftest import World, build_world
+from tests.world import World
 
 from .conftest import english, events_since, last_event_id
 
@@ -94,7 +94,7 @@ def test_readers_see_the_policy_without_a_form_and_cannot_change_it(world: World
 
 
 def test_other_clusters_and_strangers_do_not_reach_the_policy(world: World, client: Client) -> None:
-    other = build_world(slug="frutas")
+    other = world.other
     stranger = english(other.coordinator)
     assert stranger.get(url(world)).status_code == 404
     assert stranger.post(url(world), {**VALUES, "version": "0"}).status_code == 404

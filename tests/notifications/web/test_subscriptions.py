@@ -13,7 +13,7 @@ from notifications.models import Subscription
 from notifications.services.recipients import ensure_profiles
 from notifications.services.subscriptions import subscription_update
 from tests.factories import StakeholderFactory
-from tests.notifications.conftest import World, build_world
+from tests.world import World
 
 from .conftest import english, events_since, last_event_id
 
@@ -55,7 +55,7 @@ def test_stakeholders_and_other_clusters_do_not_get_the_pages(world: World) -> N
     ensure_profiles(cluster_id=world.cluster.pk)
     subscription = Subscription.objects.get(stakeholder=world.bob)
     assert english(world.stakeholder_user).get(url("subscriptions", world)).status_code == 403
-    other = build_world(slug="frutas")
+    other = world.other
     stranger = english(other.coordinator)
     assert stranger.get(url("subscriptions", world)).status_code == 404
     assert stranger.post(url("subscription-delete", world, subscription.pk)).status_code == 404
@@ -96,7 +96,7 @@ def test_a_duplicate_subscription_is_refused_with_the_input_kept(world: World) -
 
 
 def test_only_the_clusters_stakeholders_plans_and_projects_are_offered(world: World) -> None:
-    other = build_world(slug="frutas")
+    other = world.other
     client = english(world.coordinator)
     offered = client.get(url("subscription-new", world)).context["form"]
     assert set(offered.fields["stakeholder"].queryset) == {world.coordinator_person, world.ana, world.bob}

@@ -1,5 +1,5 @@
-"""The admin tests' clusters and users (tests/admin_fixtures.py)."""
+"""The admin tests' clusters and users: the recorded world (tests/world.py)."""
 
-from tests.admin_fixtures import admin_client, auditor_client, coordinator, coordinator_client, dairy, fruit
+from tests.world import admin_client, admin_world, auditor_client, coordinator, coordinator_client, dairy, fruit
 
-__all__ = ["admin_client", "auditor_client", "coordinator", "coordinator_client", "dairy", "fruit"]
+__all__ = ["admin_client", "admin_world", "auditor_client", "coordinator", "coordinator_client", "dairy", "fruit"]

@@ -11,12 +11,13 @@ from django.urls import reverse
 
 from plans.models import Forum, Organization, Phase
 from plans.services import clusters as cluster_services
-from tests.admin_fixtures import SETUP, World, events_after, form_post_data, last_event_id
+from tests.admin_helpers import events_after, form_post_data, last_event_id
+from tests.world import SETUP, Side
 
 pytestmark = pytest.mark.django_db
 
 
-def test_schedule_attend_and_hold_the_launch_forum(coordinator_client: Client, dairy: World) -> None:
+def test_schedule_attend_and_hold_the_launch_forum(coordinator_client: Client, dairy: Side) -> None:
     launch = Phase.objects.get(plan=dairy.plan, kind=Phase.Kind.LAUNCH)
     member = cluster_services.organization_create(
         cluster_id=dairy.cluster.pk, actor=SETUP, name="Mesa de Lechería Provincial",

@@ -13,16 +13,17 @@ from django.urls import reverse
 from plans.models import RoleAssignment, StrategicLine
 from plans.services import plans as plan_services
 from projects.services import projects as project_services
-from tests.admin_fixtures import SETUP, World, events_after, form_post_data, last_event_id
+from tests.admin_helpers import events_after, form_post_data, last_event_id
+from tests.world import SETUP, Side
 
 pytestmark = pytest.mark.django_db
 
 
-def plan_url(world: World) -> str:
+def plan_url(world: Side) -> str:
     return reverse("admin:plans_plan_change", args=[world.plan.pk])
 
 
-def test_strategic_lines_are_added_and_deleted_inline(coordinator_client: Client, dairy: World) -> None:
+def test_strategic_lines_are_added_and_deleted_inline(coordinator_client: Client, dairy: Side) -> None:
     data = form_post_data(coordinator_client.get(plan_url(dairy)))
     data.update({"strategic_lines-TOTAL_FORMS": "1", "strategic_lines-0-code": "L1",
                  "strategic_lines-0-title": "Calidad de la leche", "strategic_lines-0-order": "1"})
@@ -41,7 +42,7 @@ def test_strategic_lines_are_added_and_deleted_inline(coordinator_client: Client
     assert [(e.action, e.object_id) for e in events_after(before)] == [("delete", line.pk)]
 
 
-def test_a_refused_inline_row_rolls_back_the_parent_change_too(coordinator_client: Client, dairy: World) -> None:
+def test_a_refused_inline_row_rolls_back_the_parent_change_too(coordinator_client: Client, dairy: Side) -> None:
     url = reverse("admin:projects_project_change", args=[dairy.project.pk])
     data = form_post_data(coordinator_client.get(url))
     data["title"] = "A new title"
@@ -59,7 +60,7 @@ def test_a_refused_inline_row_rolls_back_the_parent_change_too(coordinator_clien
     assert events_after(before) == []
 
 
-def test_django_refuses_deleting_a_line_projects_hang_from(coordinator_client: Client, dairy: World) -> None:
+def test_django_refuses_deleting_a_line_projects_hang_from(coordinator_client: Client, dairy: Side) -> None:
     line = plan_services.strategic_line_create(plan_id=dairy.plan.pk, actor=SETUP, code="L1", title="Calidad")
     project_services.project_update(project_id=dairy.project.pk, actor=SETUP, values={"strategic_line": line})
     data = form_post_data(coordinator_client.get(plan_url(dairy)))
@@ -79,14 +80,14 @@ def test_admin_revokes_a_role_through_the_service(admin_client: Client, coordina
     assert (event.action, event.object_type, event.source) == ("delete", "plans.roleassignment", "admin")
 
 
-def test_plans_and_projects_cannot_be_deleted_only_cancelled(admin_client: Client, dairy: World) -> None:
+def test_plans_and_projects_cannot_be_deleted_only_cancelled(admin_client: Client, dairy: Side) -> None:
     assert admin_client.get(reverse("admin:plans_plan_delete", args=[dairy.plan.pk])).status_code == 403
     assert admin_client.get(reverse("admin:projects_project_delete", args=[dairy.project.pk])).status_code == 403
     actions = admin_client.get(reverse("admin:projects_milestone_changelist")).context["action_form"].fields["action"]
     assert "delete_selected" not in dict(actions.choices)
 
 
-def test_start_phase_action_follows_the_phase_order(coordinator_client: Client, dairy: World) -> None:
+def test_start_phase_action_follows_the_phase_order(coordinator_client: Client, dairy: Side) -> None:
     from plans.models import Phase
 
     launch, diagnosis = Phase.objects.filter(plan=dairy.plan).order_by("order")[:2]

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.admin_fixtures import World
+from tests.world import Side
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ CHANGELISTS = (
 
 
 @pytest.mark.parametrize("who", ["admin_client", "coordinator_client", "auditor_client"])
-def test_every_changelist_and_the_change_pages_open(who: str, request: pytest.FixtureRequest, dairy: World) -> None:
+def test_every_changelist_and_the_change_pages_open(who: str, request: pytest.FixtureRequest, dairy: Side) -> None:
     client: Client = request.getfixturevalue(who)
     assert client.get(reverse("admin:index")).status_code == 200
     for name in CHANGELISTS:
@@ -29,7 +29,7 @@ def test_every_changelist_and_the_change_pages_open(who: str, request: pytest.Fi
         assert client.get(reverse(f"admin:{name}_change", args=[obj.pk])).status_code == 200, name
 
 
-def test_overdue_filters_list_the_late_milestone_and_its_project(admin_client: Client, dairy: World) -> None:
+def test_overdue_filters_list_the_late_milestone_and_its_project(admin_client: Client, dairy: Side) -> None:
     response = admin_client.get(reverse("admin:projects_milestone_changelist"), {"due": "overdue"})
     assert [m.pk for m in response.context["cl"].result_list] == [dairy.milestone.pk]
     response = admin_client.get(reverse("admin:projects_milestone_changelist"), {"due": "soon"})
@@ -39,7 +39,7 @@ def test_overdue_filters_list_the_late_milestone_and_its_project(admin_client: C
 
 
 def test_coordinator_sees_only_the_clusters_they_coordinate(
-    coordinator_client: Client, dairy: World, fruit: World
+    coordinator_client: Client, dairy: Side, fruit: Side
 ) -> None:
     for name, mine, other in (
         ("plans_plan", dairy.plan, fruit.plan),
@@ -61,7 +61,7 @@ def test_coordinator_may_not_create_clusters_or_assign_roles(coordinator_client:
     assert coordinator_client.get(reverse("admin:plans_roleassignment_add")).status_code == 403
 
 
-def test_auditor_sees_everything_and_can_change_nothing(auditor_client: Client, dairy: World, fruit: World) -> None:
+def test_auditor_sees_everything_and_can_change_nothing(auditor_client: Client, dairy: Side, fruit: Side) -> None:
     listed = {p.pk for p in auditor_client.get(reverse("admin:plans_plan_changelist")).context["cl"].result_list}
     assert listed == {dairy.plan.pk, fruit.plan.pk}
     page = auditor_client.get(reverse("admin:plans_plan_change", args=[dairy.plan.pk]))
@@ -76,7 +76,7 @@ def test_auditor_sees_everything_and_can_change_nothing(auditor_client: Client, 
     assert dairy.milestone.status == "pending"
 
 
-def test_history_is_read_only_even_for_superusers(admin_client: Client, dairy: World) -> None:
+def test_history_is_read_only_even_for_superusers(admin_client: Client, dairy: Side) -> None:
     from plans.models import HistoryEvent
 
     event = HistoryEvent.objects.order_by("id").first()
@@ -93,7 +93,7 @@ def test_history_is_read_only_even_for_superusers(admin_client: Client, dairy: W
     "plans_organization", "plans_plan", "plans_phase", "plans_agreement", "projects_project", "projects_milestone",
 ])
 def test_the_by_cluster_filter_names_only_the_clusters_one_may_see(
-    coordinator_client: Client, dairy: World, fruit: World, changelist: str,
+    coordinator_client: Client, dairy: Side, fruit: Side, changelist: str,
 ) -> None:
     page = coordinator_client.get(reverse(f"admin:{changelist}_changelist"))
     assert page.status_code == 200

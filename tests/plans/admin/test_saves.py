@@ -9,12 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from plans.models import Plan, Source
-from tests.admin_fixtures import World, change_url, error_messages, events_after, form_post_data, last_event_id
+from tests.admin_helpers import change_url, error_messages, events_after, form_post_data, last_event_id
+from tests.world import Side
 
 pytestmark = pytest.mark.django_db
 
 
-def test_editing_a_plan_records_one_admin_event(coordinator_client: Client, coordinator: Any, dairy: World) -> None:
+def test_editing_a_plan_records_one_admin_event(coordinator_client: Client, coordinator: Any, dairy: Side) -> None:
     data = form_post_data(coordinator_client.get(change_url(dairy.plan)))
     data["title"] = "Plan de Mejora Competitiva"
     before = last_event_id()
@@ -29,7 +30,7 @@ def test_editing_a_plan_records_one_admin_event(coordinator_client: Client, coor
 
 
 def test_an_illegal_transition_is_refused_with_its_reason_and_changes_nothing(
-    coordinator_client: Client, dairy: World
+    coordinator_client: Client, dairy: Side
 ) -> None:
     data = form_post_data(coordinator_client.get(change_url(dairy.plan)))
     data.update(status=Plan.Status.CLOSED, title="Also changed")
@@ -45,7 +46,7 @@ def test_an_illegal_transition_is_refused_with_its_reason_and_changes_nothing(
 
 
 def test_a_legal_transition_from_the_form_records_a_transition_event(
-    coordinator_client: Client, dairy: World
+    coordinator_client: Client, dairy: Side
 ) -> None:
     data = form_post_data(coordinator_client.get(change_url(dairy.plan)))
     data["status"] = Plan.Status.FORMULATION

@@ -49,6 +49,11 @@ class World:
         return client
 
 
+def forum_day() -> dt.date:
+    """The world's forum is two months ahead, whenever the tests run (no fixed date becomes the past)."""
+    return timezone.localdate() + dt.timedelta(days=60)
+
+
 def add_members(cluster: Cluster, n: int, *, people_each: int = 1) -> list[Organization]:
     organizations = [OrganizationFactory.create(cluster=cluster, locality="Trancas") for _ in range(n)]
     for organization in organizations:
@@ -66,8 +71,8 @@ def build_world() -> World:
     next_phase = PhaseFactory.create(plan=plan, order=2, title="Estrategia")
     forum = ForumFactory.create(
         phase=phase, title="Taller de diagnóstico", venue="Sociedad Rural", address="Camino del Perú 1050",
-        starts_at=dt.datetime(2031, 5, 10, 12, 0, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2031, 5, 10, 15, 0, tzinfo=dt.UTC),
+        starts_at=dt.datetime.combine(forum_day(), dt.time(12, 0), dt.UTC),  # 09:00 in Tucumán
+        ends_at=dt.datetime.combine(forum_day(), dt.time(15, 0), dt.UTC),
         agenda="Apertura\nFODA",
     )
     tambo = OrganizationFactory.create(cluster=cluster, name="Tambo La Esperanza", locality="Trancas")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from plans.models import Forum, HistoryEvent
 from tests.factories import AgreementFactory, ForumAttendanceFactory, ForumFactory, PhaseFactory
 from tests.plans.helpers import NewEvents
-from tests.plans.web.forum_world import World, add_members, build_world
+from tests.plans.web.forum_world import World, add_members, build_world, forum_day
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +70,16 @@ def test_other_clusters_forum_is_404_and_anonymous_goes_to_login(world: World) -
     assert response["Location"] == f"{reverse('plans:login')}?next={detail}"
 
 
+def schedule_day() -> dt.date:
+    """The day the tests schedule a new forum on: three months ahead, whenever they run."""
+    return timezone.localdate() + dt.timedelta(days=90)
+
+
 def _schedule_data(world: World, **overrides: str) -> dict[str, str]:
+    day = schedule_day().isoformat()
     data = {
-        "phase": str(world.phase.pk), "title": "III Foro", "starts_at": "2031-06-01T09:00",
-        "ends_at": "2031-06-01T12:30", "venue": "Salón municipal", "address": "San Martín 100",
+        "phase": str(world.phase.pk), "title": "III Foro", "starts_at": f"{day}T09:00",
+        "ends_at": f"{day}T12:30", "venue": "Salón municipal", "address": "San Martín 100",
         "organizer": "Mesa", "agenda": "Presentación",
     }
     return data | overrides
@@ -87,7 +93,7 @@ def test_schedule_reads_the_time_in_the_clusters_zone_and_records_one_event(worl
     forum = Forum.objects.get(title="III Foro")
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:forum-detail", args=[forum.pk])
-    assert forum.starts_at == dt.datetime(2031, 6, 1, 12, 0, tzinfo=dt.UTC)
+    assert forum.starts_at == dt.datetime.combine(schedule_day(), dt.time(12, 0), dt.UTC)
     assert forum.phase == world.phase
     event = new.one()
     assert (event.action, event.object_type, event.object_id) == ("create", "plans.forum", forum.pk)
@@ -98,7 +104,7 @@ def test_schedule_refusal_keeps_the_input_and_speaks_plainly(world: World) -> No
     with NewEvents() as new:
         response = world.client("coordinator").post(
             reverse("plans:forum-schedule", args=[world.plan.pk]),
-            _schedule_data(world, ends_at="2031-06-01T08:00"),
+            _schedule_data(world, ends_at=f"{schedule_day().isoformat()}T08:00"),
         )
     html = response.content.decode()
     assert response.status_code == 200
@@ -120,15 +126,16 @@ def test_reschedule_raises_the_calendar_sequence_with_one_reschedule_event(world
     url = reverse("plans:forum-edit", args=[world.forum.pk])
     client = world.client("coordinator")
     page = client.get(url).content.decode()
-    assert 'value="2031-05-10T09:00"' in page  # shown in the forum's zone
-    data = {"version": str(world.forum.version), "title": world.forum.title, "starts_at": "2031-05-11T09:00",
-            "ends_at": "2031-05-11T12:00", "venue": "Sociedad Rural", "address": "Camino del Perú 1050",
+    day, next_day = forum_day(), forum_day() + dt.timedelta(days=1)
+    assert f'value="{day.isoformat()}T09:00"' in page  # shown in the forum's zone
+    data = {"version": str(world.forum.version), "title": world.forum.title, "starts_at": f"{next_day}T09:00",
+            "ends_at": f"{next_day}T12:00", "venue": "Sociedad Rural", "address": "Camino del Perú 1050",
             "organizer": ""}
     with NewEvents() as new:
         response = client.post(url, data)
     assert response.status_code == 302
     world.forum.refresh_from_db()
-    assert world.forum.starts_at == dt.datetime(2031, 5, 11, 12, 0, tzinfo=dt.UTC)
+    assert world.forum.starts_at == dt.datetime.combine(next_day, dt.time(12, 0), dt.UTC)
     assert world.forum.sequence == 1
     assert new.one().action == "reschedule"
 
@@ -137,7 +144,7 @@ def test_stale_edit_keeps_the_input_shows_the_current_values_and_writes_nothing(
     url = reverse("plans:forum-edit", args=[world.forum.pk])
     shown_version = world.forum.version
     Forum.objects.filter(pk=world.forum.pk).update(version=shown_version + 1, venue="Club Atlético")
-    data = {"version": str(shown_version), "title": "Taller renombrado", "starts_at": "2031-05-10T09:00",
+    data = {"version": str(shown_version), "title": "Taller renombrado", "starts_at": f"{forum_day()}T09:00",
             "ends_at": "", "venue": "Escuela", "address": "", "organizer": ""}
     with NewEvents() as new:
         response = world.client("coordinator").post(url, data)
@@ -189,6 +196,7 @@ def test_hold_records_the_minutes_once_the_forum_started(world: World) -> None:
 
 
 def test_hold_before_the_start_is_refused_in_plain_language(world: World) -> None:
+    assert world.forum.starts_at > timezone.now()  # still ahead: the refusal is what is under test
     with NewEvents() as new:
         response = world.client("coordinator").post(
             reverse("plans:forum-hold", args=[world.forum.pk]), {"version": world.forum.version, "minutes": "Acta"}

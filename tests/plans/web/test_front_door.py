@@ -11,20 +11,20 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD
-from tests.web_fixtures import People
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
 
-def log_in(people: People, username: str, password: str = TEST_PASSWORD, **extra: Any) -> Any:
-    return people.client(None).post(reverse("plans:login"), {"username": username, "password": password, **extra})
+def log_in(people: World, username: str, password: str = TEST_PASSWORD, **extra: Any) -> Any:
+    return people.browser(None).post(reverse("plans:login"), {"username": username, "password": password, **extra})
 
 
 # --- The login page ------------------------------------------------------------------------------
 
 
-def test_the_site_root_is_the_login_page_in_spanish_by_default(people: People) -> None:
-    response = people.client(None, language="").get("/")
+def test_the_site_root_is_the_login_page_in_spanish_by_default(people: World) -> None:
+    response = people.browser(None, language="").get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="es">' in html
@@ -33,20 +33,20 @@ def test_the_site_root_is_the_login_page_in_spanish_by_default(people: People) -
     assert f'action="{reverse("set_language")}"' in html
 
 
-def test_log_in_with_the_username_lands_on_home(people: People) -> None:
+def test_log_in_with_the_username_lands_on_home(people: World) -> None:
     response = log_in(people, "stakeholder")
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:home")
 
 
-def test_log_in_with_the_email_in_any_case(people: People) -> None:
-    client = people.client(None)
+def test_log_in_with_the_email_in_any_case(people: World) -> None:
+    client = people.browser(None)
     response = client.post(reverse("plans:login"), {"username": "Stakeholder@Example.org", "password": TEST_PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("plans:home")).context["user"].username == "stakeholder"
 
 
-def test_an_email_shared_by_two_accounts_does_not_log_in(people: People) -> None:
+def test_an_email_shared_by_two_accounts_does_not_log_in(people: World) -> None:
     people.users["nobody"].email = "stakeholder@example.org"
     people.users["nobody"].save()
     response = log_in(people, "stakeholder@example.org")
@@ -54,7 +54,7 @@ def test_an_email_shared_by_two_accounts_does_not_log_in(people: People) -> None
     assert "Wrong username, email or password." in response.content.decode()
 
 
-def test_a_wrong_password_says_so_and_never_mentions_a_staff_account(people: People) -> None:
+def test_a_wrong_password_says_so_and_never_mentions_a_staff_account(people: World) -> None:
     response = log_in(people, "stakeholder", "wrong-password")
     assert response.status_code == 200
     html = response.content.decode()
@@ -63,22 +63,22 @@ def test_a_wrong_password_says_so_and_never_mentions_a_staff_account(people: Peo
     assert 'value="stakeholder"' in html  # what the person typed is kept
 
 
-def test_the_next_page_is_honoured_on_this_site_only(people: People) -> None:
+def test_the_next_page_is_honoured_on_this_site_only(people: World) -> None:
     inside = log_in(people, "admin", next="/portfolio/")
     assert inside["Location"] == "/portfolio/"
     outside = log_in(people, "admin", next="https://evil.example.com/")
     assert outside["Location"] == reverse("plans:home")
 
 
-def test_a_logged_in_person_opening_the_login_page_goes_home(people: People) -> None:
-    response = people.client("stakeholder").get("/")
+def test_a_logged_in_person_opening_the_login_page_goes_home(people: World) -> None:
+    response = people.browser("stakeholder").get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:home")
 
 
-def test_repeated_failures_lock_the_account_out_with_a_clear_message(people: People, settings: Any) -> None:
+def test_repeated_failures_lock_the_account_out_with_a_clear_message(people: World, settings: Any) -> None:
     settings.AXES_FAILURE_LIMIT = 3
-    client = people.client(None)
+    client = people.browser(None)
     url = reverse("plans:login")
     # Username and email spellings count against the same account.
     for identifier in ("coordinator", "coordinator@example.org"):
@@ -94,7 +94,7 @@ def test_repeated_failures_lock_the_account_out_with_a_clear_message(people: Peo
     assert "_auth_user_id" not in client.session
 
 
-def test_the_session_cookie_is_http_only_and_same_site(people: People) -> None:
+def test_the_session_cookie_is_http_only_and_same_site(people: World) -> None:
     response = log_in(people, "stakeholder")
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True
@@ -102,10 +102,10 @@ def test_the_session_cookie_is_http_only_and_same_site(people: People) -> None:
     assert cookie["max-age"] == 12 * 3600  # a working day
 
 
-def test_in_production_the_session_and_csrf_cookies_are_secure(people: People, settings: Any) -> None:
+def test_in_production_the_session_and_csrf_cookies_are_secure(people: World, settings: Any) -> None:
     settings.SESSION_COOKIE_SECURE = True  # what IS_PRODUCTION sets (check --deploy is tested too)
     settings.CSRF_COOKIE_SECURE = True
-    client = people.client(None)
+    client = people.browser(None)
     page = client.get("/", secure=True)
     assert page.cookies["csrftoken"]["secure"] is True
     token = page.cookies["csrftoken"].value
@@ -119,57 +119,57 @@ def test_in_production_the_session_and_csrf_cookies_are_secure(people: People, s
 # --- Home by role --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["admin", "auditor"])
-def test_administrators_and_all_cluster_auditors_land_on_the_portfolio(people: People, who: str) -> None:
-    response = people.client(who).get(reverse("plans:home"))
+@pytest.mark.parametrize("who", ["admin", "global_auditor"])
+def test_administrators_and_all_cluster_auditors_land_on_the_portfolio(people: World, who: str) -> None:
+    response = people.browser(who).get(reverse("plans:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("projects:portfolio")
 
 
-def test_a_coordinator_of_one_cluster_lands_on_its_plan(people: People) -> None:
-    response = people.client("coordinator").get(reverse("plans:home"))
+def test_a_coordinator_of_one_cluster_lands_on_its_plan(people: World) -> None:
+    response = people.browser("coordinator").get(reverse("plans:home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("projects:plan", kwargs={"plan_id": people.dairy_plan.pk})
+    assert response["Location"] == reverse("projects:plan", kwargs={"plan_id": people.own.plan.pk})
 
 
-def test_the_current_plan_is_the_newest_open_edition(people: People) -> None:
+def test_the_current_plan_is_the_newest_open_edition(people: World) -> None:
     from tests.factories import PlanFactory
 
-    newer = PlanFactory.create(cluster=people.dairy, title="PMC lácteo 2016", edition=2)
-    PlanFactory.create(cluster=people.dairy, title="Cancelled draft", edition=3, status="cancelled")
-    response = people.client("coordinator").get(reverse("plans:home"))
+    newer = PlanFactory.create(cluster=people.own.cluster, title="PMC lácteo 2016", edition=2)
+    PlanFactory.create(cluster=people.own.cluster, title="Cancelled draft", edition=3, status="cancelled")
+    response = people.browser("coordinator").get(reverse("plans:home"))
     assert response["Location"] == reverse("projects:plan", kwargs={"plan_id": newer.pk})
 
 
-def test_a_coordinator_of_several_clusters_chooses(people: People) -> None:
-    response = people.client("coordinator-both").get(reverse("plans:home"))
+def test_a_coordinator_of_several_clusters_chooses(people: World) -> None:
+    response = people.browser("coordinator-both").get(reverse("plans:home"))
     assert response.status_code == 200
     html = response.content.decode()
-    for plan in (people.dairy_plan, people.fruit_plan):
+    for plan in (people.own.plan, people.other.plan):
         assert reverse("projects:plan", kwargs={"plan_id": plan.pk}) in html
         assert plan.title in html
 
 
-def test_a_stakeholder_sees_what_they_can_see_never_a_staff_error(people: People) -> None:
-    response = people.client("stakeholder").get(reverse("plans:home"))
+def test_a_stakeholder_sees_what_they_can_see_never_a_staff_error(people: World) -> None:
+    response = people.browser("stakeholder").get(reverse("plans:home"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert people.dairy.name in html
-    assert reverse("projects:plan", kwargs={"plan_id": people.dairy_plan.pk}) in html
+    assert people.own.cluster.name in html
+    assert reverse("projects:plan", kwargs={"plan_id": people.own.plan.pk}) in html
     assert "stakeholder" in html
-    assert people.fruit.name not in html and people.fruit_plan.title not in html
+    assert people.other.cluster.name not in html and people.other.plan.title not in html
     assert "staff" not in html.lower()
 
 
-def test_someone_without_a_role_is_told_whom_to_ask(people: People) -> None:
-    response = people.client("nobody").get(reverse("plans:home"))
+def test_someone_without_a_role_is_told_whom_to_ask(people: World) -> None:
+    response = people.browser("nobody").get(reverse("plans:home"))
     assert response.status_code == 200
     assert "no role in any cluster yet" in response.content.decode()
 
 
-def test_home_and_portfolio_need_a_login(people: People) -> None:
+def test_home_and_portfolio_need_a_login(people: World) -> None:
     for name in ("plans:home", "projects:portfolio"):
-        response = people.client(None).get(reverse(name))
+        response = people.browser(None).get(reverse(name))
         assert response.status_code == 302
         assert response["Location"] == f"/?next={reverse(name)}"
 
@@ -177,8 +177,8 @@ def test_home_and_portfolio_need_a_login(people: People) -> None:
 # --- Log out ---------------------------------------------------------------------------------------
 
 
-def test_log_out_is_a_post_and_ends_the_session(people: People) -> None:
-    client = people.client("stakeholder")
+def test_log_out_is_a_post_and_ends_the_session(people: World) -> None:
+    client = people.browser("stakeholder")
     assert client.get(reverse("plans:logout")).status_code == 405  # a GET never changes anything
     assert "_auth_user_id" in client.session
     response = client.post(reverse("plans:logout"), follow=True)
@@ -190,8 +190,8 @@ def test_log_out_is_a_post_and_ends_the_session(people: People) -> None:
 # --- Password reset ---------------------------------------------------------------------------------
 
 
-def test_password_reset_by_email_sets_a_new_password(people: People) -> None:
-    client = people.client(None)
+def test_password_reset_by_email_sets_a_new_password(people: World) -> None:
+    client = people.browser(None)
     response = client.post(reverse("plans:password_reset"), {"email": "stakeholder@example.org"})
     assert response["Location"] == reverse("plans:password_reset_done")
     assert len(mail.outbox) == 1
@@ -211,15 +211,15 @@ def test_password_reset_by_email_sets_a_new_password(people: People) -> None:
     assert log_in(people, "stakeholder", "Leche-de-calidad-2012").status_code == 302
 
 
-def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(people: People) -> None:
-    response = people.client(None).post(reverse("plans:password_reset"), {"email": "nobody-here@example.org"})
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(people: World) -> None:
+    response = people.browser(None).post(reverse("plans:password_reset"), {"email": "nobody-here@example.org"})
     assert response["Location"] == reverse("plans:password_reset_done")
     assert mail.outbox == []
 
 
-def test_a_used_or_forged_reset_link_says_it_no_longer_works(people: People) -> None:
+def test_a_used_or_forged_reset_link_says_it_no_longer_works(people: World) -> None:
     url = reverse("plans:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "forged"})
-    response = people.client(None).get(url)
+    response = people.browser(None).get(url)
     assert response.status_code == 200
     assert "This link no longer works" in response.content.decode()
 
@@ -227,8 +227,8 @@ def test_a_used_or_forged_reset_link_says_it_no_longer_works(people: People) -> 
 # --- Language switch and layout ---------------------------------------------------------------------
 
 
-def test_the_language_switch_changes_the_pages_language(people: People) -> None:
-    client = people.client(None, language="")
+def test_the_language_switch_changes_the_pages_language(people: World) -> None:
+    client = people.browser(None, language="")
     assert '<html lang="es">' in client.get("/").content.decode()
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
@@ -237,8 +237,8 @@ def test_the_language_switch_changes_the_pages_language(people: People) -> None:
     assert "Username or email" in html
 
 
-def test_every_page_has_the_layout_the_person_and_csrf_on_each_form(people: People) -> None:
-    client = people.client("coordinator-both")
+def test_every_page_has_the_layout_the_person_and_csrf_on_each_form(people: World) -> None:
+    client = people.browser("coordinator-both")
     html = client.get(reverse("plans:home")).content.decode()
     assert 'class="skip-link" href="#main"' in html
     assert '<main id="main"' in html
@@ -250,16 +250,16 @@ def test_every_page_has_the_layout_the_person_and_csrf_on_each_form(people: Peop
     assert all("csrfmiddlewaretoken" in form for form in forms)
 
 
-def test_the_header_names_the_cluster_on_its_pages(people: People) -> None:
-    page = people.client("coordinator").get(reverse("projects:plan", kwargs={"plan_id": people.dairy_plan.pk}))
+def test_the_header_names_the_cluster_on_its_pages(people: World) -> None:
+    page = people.browser("coordinator").get(reverse("projects:plan", kwargs={"plan_id": people.own.plan.pk}))
     assert page.status_code == 200
     header = page.content.decode().split("</header>")[0]
-    assert people.dairy.name in header
+    assert people.own.cluster.name in header
 
 
-def test_pages_are_not_found_and_not_allowed_in_plain_language(people: People) -> None:
-    client = people.client("coordinator")
-    missing = client.get(reverse("projects:plan", kwargs={"plan_id": people.fruit_plan.pk}))
+def test_pages_are_not_found_and_not_allowed_in_plain_language(people: World) -> None:
+    client = people.browser("coordinator")
+    missing = client.get(reverse("projects:plan", kwargs={"plan_id": people.other.plan.pk}))
     assert missing.status_code == 404
     assert "Page not found" in missing.content.decode()
     # Non-ASCII digits and ids beyond 64 bits do not match the route at all.
@@ -267,7 +267,7 @@ def test_pages_are_not_found_and_not_allowed_in_plain_language(people: People) -
     assert client.get(f"/plans/{2**63}/").status_code == 404
 
 
-def test_a_form_sent_without_its_csrf_token_gets_a_plain_language_page(people: People) -> None:
+def test_a_form_sent_without_its_csrf_token_gets_a_plain_language_page(people: World) -> None:
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
@@ -277,7 +277,7 @@ def test_a_form_sent_without_its_csrf_token_gets_a_plain_language_page(people: P
     assert "_auth_user_id" not in client.session
 
 
-def test_the_home_page_query_count_is_flat_in_the_number_of_clusters(people: People) -> None:
+def test_the_home_page_query_count_is_flat_in_the_number_of_clusters(people: World) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -285,7 +285,7 @@ def test_the_home_page_query_count_is_flat_in_the_number_of_clusters(people: Peo
     from tests.factories import ClusterFactory, PlanFactory, RoleAssignmentFactory
 
     def queries() -> int:
-        client = people.client("coordinator-both")
+        client = people.browser("coordinator-both")
         client.get(reverse("plans:home"))
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse("plans:home")).status_code == 200

@@ -36,7 +36,7 @@ from projects.services.milestones import milestone_create, milestone_reschedule,
 from projects.services.projects import project_create
 from tests.factories import ClusterFactory, PlanFactory, RoleAssignmentFactory, UserFactory
 from tests.plans.audit.helpers import as_attacker
-from tests.web_fixtures import People, build_people
+from tests.world import World, build_world
 
 PAGES = ("plans:history", "plans:history-compare", "plans:history-verify", "plans:history-export",
          "plans:history-chain-export")
@@ -45,7 +45,7 @@ TUCUMAN = "America/Argentina/Tucuman"
 
 @dataclass
 class Story:
-    people: People
+    people: World
     plan: Plan
     project: Project
     milestone: Milestone
@@ -54,13 +54,13 @@ class Story:
     new_due: dt.date
 
     def client(self, who: str | None, language: str = "en") -> Client:
-        return self.people.client(who, language=language)
+        return self.people.browser(who, language=language)
 
 
-def tell_story(people: People) -> Story:
+def tell_story(people: World) -> Story:
     """A project with a milestone started and rescheduled (with a reason) and a funding line,
     by the dairy cluster's coordinator through the pages' door."""
-    plan = people.dairy_plan
+    plan = people.own.plan
     plan.cluster.time_zone = TUCUMAN
     plan.cluster.save(update_fields=["time_zone"])
     actor = Actor(user=people.users["coordinator"], source=Source.WEB)
@@ -77,7 +77,7 @@ def tell_story(people: People) -> Story:
 
 
 @pytest.fixture
-def story(people: People) -> Story:
+def story(people: World) -> Story:
     return tell_story(people)
 
 
@@ -109,27 +109,27 @@ def last_event(**filters: Any) -> HistoryEvent:
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize(("who", "status"), [
-    ("coordinator", 200), ("auditor-dairy", 200), ("auditor", 200), ("admin", 200),
-    ("stakeholder", 403), ("coordinator-fruit", 404), ("nobody", 404),
+    ("coordinator", 200), ("auditor", 200), ("global_auditor", 200), ("admin", 200),
+    ("stakeholder", 403), ("coordinator_b", 404), ("nobody", 404),
 ])
-def test_who_may_open_each_page(people: People, page: str, who: str, status: int) -> None:
-    response = people.client(who).get(reverse(page, args=[people.dairy_plan.pk]))
+def test_who_may_open_each_page(people: World, page: str, who: str, status: int) -> None:
+    response = people.browser(who).get(reverse(page, args=[people.own.plan.pk]))
     assert response.status_code == status
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", PAGES)
-def test_another_clusters_plan_is_not_found_and_anonymous_goes_to_log_in(people: People, page: str) -> None:
-    assert people.client("auditor-dairy").get(reverse(page, args=[people.fruit_plan.pk])).status_code == 404
-    response = people.client(None).get(reverse(page, args=[people.dairy_plan.pk]))
+def test_another_clusters_plan_is_not_found_and_anonymous_goes_to_log_in(people: World, page: str) -> None:
+    assert people.browser("auditor").get(reverse(page, args=[people.other.plan.pk])).status_code == 404
+    response = people.browser(None).get(reverse(page, args=[people.own.plan.pk]))
     assert response.status_code == 302 and urlparse(response["Location"]).path == reverse("plans:login")
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("who", "status"), [("stakeholder", 403), ("coordinator-fruit", 404), ("nobody", 404)])
-def test_only_oversight_roles_may_run_the_check(people: People, who: str, status: int) -> None:
+@pytest.mark.parametrize(("who", "status"), [("stakeholder", 403), ("coordinator_b", 404), ("nobody", 404)])
+def test_only_oversight_roles_may_run_the_check(people: World, who: str, status: int) -> None:
     before = HistoryEvent.objects.count()
-    response = people.client(who).post(reverse("plans:history-verify", args=[people.dairy_plan.pk]))
+    response = people.browser(who).post(reverse("plans:history-verify", args=[people.own.plan.pk]))
     assert response.status_code == status and "The chain is intact" not in response.content.decode()
     assert HistoryEvent.objects.count() == before
 
@@ -138,13 +138,13 @@ def test_only_oversight_roles_may_run_the_check(people: People, who: str, status
 def test_the_plan_nav_links_the_history_for_auditors_and_coordinators_only(story: Story) -> None:
     history = f'href="{reverse("plans:history", args=[story.plan.pk])}"'
     plan_page = reverse("projects:plan", args=[story.plan.pk])
-    for who in ("coordinator", "auditor-dairy", "auditor"):
+    for who in ("coordinator", "auditor", "global_auditor"):
         assert history in story.client(who).get(plan_page).content.decode(), who
     assert history not in story.client("stakeholder").get(plan_page).content.decode()
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["auditor-dairy", "coordinator"])
+@pytest.mark.parametrize("who", ["auditor", "coordinator"])
 def test_no_page_of_the_workbench_offers_a_write_control(story: Story, who: str) -> None:
     """The only forms that post are the site's own (log out, language) and the verify button."""
     client = story.client(who)
@@ -163,7 +163,7 @@ def test_no_page_of_the_workbench_offers_a_write_control(story: Story, who: str)
 
 @pytest.mark.django_db
 def test_the_timeline_reads_each_change_newest_first(story: Story) -> None:
-    html = html_of(story.client("auditor-dairy").get(reverse("plans:history", args=[story.plan.pk])))
+    html = html_of(story.client("auditor").get(reverse("plans:history", args=[story.plan.pk])))
     ids = [int(i) for i in re.findall(r'id="event-(\d+)"', html)]
     expected = list(HistoryEvent.objects.filter(plan_id=story.plan.pk).order_by("-id").values_list("id", flat=True))
     assert ids == expected and len(ids) == 5
@@ -192,7 +192,7 @@ def test_the_timeline_reads_each_change_newest_first(story: Story) -> None:
 
 @pytest.mark.django_db
 def test_each_event_links_to_the_plan_just_before_it(story: Story) -> None:
-    html = html_of(story.client("auditor-dairy").get(reverse("plans:history", args=[story.plan.pk])))
+    html = html_of(story.client("auditor").get(reverse("plans:history", args=[story.plan.pk])))
     rescheduled = last_event(object_type="projects.milestone", action="reschedule")
     link = re.search(r'<a href="([^"]+)" class="before-link">', event_block(html, rescheduled))
     assert link
@@ -203,7 +203,7 @@ def test_each_event_links_to_the_plan_just_before_it(story: Story) -> None:
     assert rescheduled.occurred_at - as_of == dt.timedelta(microseconds=1)
     # just before: the event itself is after that instant, every older one at or before it
     assert not HistoryEvent.objects.filter(plan_id=story.plan.pk, id__lt=rescheduled.pk, occurred_at__gt=as_of).exists()
-    assert story.client("auditor-dairy").get(link.group(1)).status_code == 200
+    assert story.client("auditor").get(link.group(1)).status_code == 200
 
 
 @pytest.mark.django_db
@@ -217,7 +217,7 @@ def test_each_event_links_to_the_plan_just_before_it(story: Story) -> None:
     ({"source": "database"}, set()),
 ])
 def test_the_filters_narrow_the_timeline(story: Story, query: dict[str, str], expected: set[str]) -> None:
-    html = html_of(story.client("auditor-dairy").get(reverse("plans:history", args=[story.plan.pk]), query))
+    html = html_of(story.client("auditor").get(reverse("plans:history", args=[story.plan.pk]), query))
     ids = [int(i) for i in re.findall(r'id="event-(\d+)"', html)]
     assert {e.action for e in HistoryEvent.objects.filter(pk__in=ids)} == expected
     matching = {"object_type": "object_type", "action": "action"}
@@ -231,7 +231,7 @@ def test_the_filters_narrow_the_timeline(story: Story, query: dict[str, str], ex
 @pytest.mark.django_db
 def test_the_date_range_is_read_in_the_clusters_zone(story: Story) -> None:
     url = reverse("plans:history", args=[story.plan.pk])
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     first = HistoryEvent.objects.filter(plan_id=story.plan.pk).order_by("id").first()
     assert first is not None
     local_day = first.occurred_at.astimezone(dt.timezone(dt.timedelta(hours=-3))).date()
@@ -246,7 +246,7 @@ def test_the_date_range_is_read_in_the_clusters_zone(story: Story) -> None:
 @pytest.mark.django_db
 def test_cursor_pages_walk_the_history_both_ways(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timeline_view, "PAGE_SIZE", 2)
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     url = reverse("plans:history", args=[story.plan.pk])
     everything = list(HistoryEvent.objects.filter(plan_id=story.plan.pk).order_by("-id").values_list("id", flat=True))
     seen: list[int] = []
@@ -271,7 +271,7 @@ def test_cursor_pages_walk_the_history_both_ways(story: Story, monkeypatch: pyte
 def test_the_timeline_costs_the_same_queries_whatever_the_number_of_events(
     story: Story, django_assert_num_queries: Any,
 ) -> None:
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     url = reverse("plans:history", args=[story.plan.pk])
     client.get(url)  # the session and the cached roles are warm, as for a person browsing
     # session, user, plan (with its cluster), events page, currencies of the funding lines,
@@ -288,7 +288,7 @@ def test_the_timeline_costs_the_same_queries_whatever_the_number_of_events(
 
 @pytest.mark.django_db
 def test_spanish_readers_get_spanish_dates_and_money(story: Story) -> None:
-    html = html_of(story.client("auditor-dairy", language="es").get(reverse("plans:history", args=[story.plan.pk])))
+    html = html_of(story.client("auditor", language="es").get(reverse("plans:history", args=[story.plan.pk])))
     assert '<html lang="es">' in html
     funding = event_block(html, last_event(object_type="projects.fundingline"))
     assert '<td class="new">$\xa01.500,50</td>' in funding
@@ -310,7 +310,7 @@ def test_compare_names_what_was_created_changed_and_deleted(story: Story) -> Non
     milestone_reschedule(milestone_id=story.milestone.pk, actor=actor, due_date=story.new_due + dt.timedelta(days=7),
                          reason="Otra demora")
     strategic_line_delete(strategic_line_id=line.pk, actor=actor, reason="Duplicada")
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     url = reverse("plans:history-compare", args=[story.plan.pk])
 
     everything = html_of(client.get(url, {"from": "2000-01-01T00:00"}))
@@ -343,7 +343,7 @@ def section(html: str, key: str) -> str:
     ({"to": "2030-01-01"}, "Enter the first moment."),
 ])
 def test_compare_explains_a_wrong_moment(story: Story, query: dict[str, str], message: str) -> None:
-    html = html_of(story.client("auditor-dairy").get(reverse("plans:history-compare", args=[story.plan.pk]), query))
+    html = html_of(story.client("auditor").get(reverse("plans:history-compare", args=[story.plan.pk]), query))
     assert message in html and 'aria-invalid="true"' in html and "compare-created" not in html
 
 
@@ -368,7 +368,7 @@ def test_compare_reads_typed_moments_in_the_clusters_zone(story: Story) -> None:
 
 @pytest.mark.django_db
 def test_verify_runs_on_post_and_shows_the_head_to_publish(story: Story) -> None:
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     url = reverse("plans:history-verify", args=[story.plan.pk])
     head = HistoryChainHead.objects.get(chain_id=story.plan.cluster_id)
     published = f"{head.chain_id}:{head.last_seq}:{head.last_hash}"
@@ -389,13 +389,13 @@ def test_verify_runs_on_post_and_shows_the_head_to_publish(story: Story) -> None
 @pytest.mark.django_db
 def test_verify_needs_the_csrf_token(story: Story) -> None:
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(story.people.users["auditor-dairy"])
+    client.force_login(story.people.users["auditor"])
     assert client.post(reverse("plans:history-verify", args=[story.plan.pk])).status_code == 403
 
 
 @pytest.mark.django_db
 def test_the_downloads_check_offline_with_the_script(story: Story, tmp_path: Path) -> None:
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     chain = client.get(reverse("plans:history-chain-export", args=[story.plan.pk]), {"format": "jsonl"})
     assert chain.status_code == 200
     assert chain["Content-Disposition"] == f'attachment; filename="chain-{story.plan.cluster_id}.jsonl"'
@@ -434,7 +434,7 @@ def committed_story(transactional_db: Any, settings: Any) -> Story:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with transaction.atomic():
         declare_application_write("test users and plans")
-        people = build_people()
+        people = build_world(contents="plain", slugs=("lacteo", "frutas"), extra_users=True)
     with transaction.atomic():
         return tell_story(people)
 
@@ -445,7 +445,7 @@ def test_a_raw_edit_of_a_milestones_title_shows_on_the_workbench(committed_story
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE projects_milestone SET title = %s WHERE id = %s",
                        ["Título cambiado", story.milestone.pk])
-    client = story.client("auditor-dairy")
+    client = story.client("auditor")
     timeline_url = reverse("plans:history", args=[story.plan.pk])
     events_before = HistoryEvent.objects.count()
     waiting = html_of(client.get(timeline_url))
@@ -477,7 +477,7 @@ def test_an_edited_history_event_shows_where_the_chain_breaks(committed_story: S
     with as_attacker() as cursor:
         cursor.execute("UPDATE plans_historyevent SET changes = %s WHERE id = %s",
                        [canonical_json({**created.changes, "title": [None, "Otro título"]}), created.pk])
-    result = html_of(story.client("auditor-dairy").post(reverse("plans:history-verify", args=[story.plan.pk])))
+    result = html_of(story.client("auditor").post(reverse("plans:history-verify", args=[story.plan.pk])))
     assert "The chain does not hold" in result and "verify-broken" in result
     assert "An event&#x27;s content was changed" in result or "An event's content was changed" in result
     assert "<code>hash_mismatch</code>" in result
@@ -486,14 +486,14 @@ def test_an_edited_history_event_shows_where_the_chain_breaks(committed_story: S
 
 
 @pytest.mark.django_db
-def test_a_global_auditor_verifies_any_clusters_chain_and_others_only_their_own(people: People) -> None:
+def test_a_global_auditor_verifies_any_clusters_chain_and_others_only_their_own(people: World) -> None:
     other = ClusterFactory.create(slug="otro")
     plan = PlanFactory.create(cluster=other, title="PMC otro")
     people.users["auditor-otro"] = UserFactory.create(username="auditor-otro")
     RoleAssignmentFactory.create(user=people.users["auditor-otro"], cluster=other, role=Role.AUDITOR)
-    for who, dairy, others in (("auditor", 200, 200), ("auditor-otro", 404, 200), ("auditor-dairy", 200, 404)):
-        client = people.client(who)
-        assert client.post(reverse("plans:history-verify", args=[people.dairy_plan.pk])).status_code == dairy, who
+    for who, dairy, others in (("global_auditor", 200, 200), ("auditor-otro", 404, 200), ("auditor", 200, 404)):
+        client = people.browser(who)
+        assert client.post(reverse("plans:history-verify", args=[people.own.plan.pk])).status_code == dairy, who
         assert client.post(reverse("plans:history-verify", args=[plan.pk])).status_code == others, who
 
 

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Milestone
-from tests.admin_fixtures import World, change_url, error_messages, events_after, form_post_data, last_event_id
+from tests.admin_helpers import change_url, error_messages, events_after, form_post_data, last_event_id
+from tests.world import Side
 
 pytestmark = pytest.mark.django_db
 
 
-def test_adding_a_milestone_inline_calls_the_service(coordinator_client: Client, dairy: World) -> None:
+def test_adding_a_milestone_inline_calls_the_service(coordinator_client: Client, dairy: Side) -> None:
     data = form_post_data(coordinator_client.get(change_url(dairy.project)))
     prefix = "milestones"
     row = int(data[f"{prefix}-TOTAL_FORMS"])
@@ -32,7 +33,7 @@ def test_adding_a_milestone_inline_calls_the_service(coordinator_client: Client,
     assert {(e.action, e.object_type, e.source) for e in events} == {("create", "projects.milestone", "admin")}
 
 
-def test_a_new_due_date_needs_a_reason_and_keeps_the_baseline(coordinator_client: Client, dairy: World) -> None:
+def test_a_new_due_date_needs_a_reason_and_keeps_the_baseline(coordinator_client: Client, dairy: Side) -> None:
     milestone = dairy.milestone
     baseline = milestone.due_date
     new_due = baseline + dt.timedelta(days=30)
@@ -52,7 +53,7 @@ def test_a_new_due_date_needs_a_reason_and_keeps_the_baseline(coordinator_client
     assert (event.action, event.reason, event.source) == ("reschedule", "Supplier delay", "admin")
 
 
-def test_complete_action_calls_the_service_and_reports_refusals(coordinator_client: Client, dairy: World) -> None:
+def test_complete_action_calls_the_service_and_reports_refusals(coordinator_client: Client, dairy: Side) -> None:
     url = reverse("admin:projects_milestone_changelist")
     action = {"action": "complete_today_action", "_selected_action": [dairy.milestone.pk]}
     before = last_event_id()
@@ -68,7 +69,7 @@ def test_complete_action_calls_the_service_and_reports_refusals(coordinator_clie
     assert events_after(before) == []
 
 
-def test_action_reports_its_count_as_a_real_plural(coordinator_client: Client, dairy: World) -> None:
+def test_action_reports_its_count_as_a_real_plural(coordinator_client: Client, dairy: Side) -> None:
     url = reverse("admin:projects_milestone_changelist")
     action = {"action": "start_action", "_selected_action": [dairy.milestone.pk]}
     response = coordinator_client.post(url, action, follow=True)
@@ -80,7 +81,7 @@ def test_action_reports_its_count_as_a_real_plural(coordinator_client: Client, d
     assert [str(m) for m in get_messages(response.wsgi_request) if m.level == SUCCESS] == ["1 hito completado."]
 
 
-def test_a_coordinator_cannot_act_on_another_cluster(coordinator_client: Client, fruit: World) -> None:
+def test_a_coordinator_cannot_act_on_another_cluster(coordinator_client: Client, fruit: Side) -> None:
     data = {"action": "complete_today_action", "_selected_action": [fruit.milestone.pk]}
     coordinator_client.post(reverse("admin:projects_milestone_changelist"), data)
     fruit.milestone.refresh_from_db()
@@ -91,7 +92,7 @@ def test_a_coordinator_cannot_act_on_another_cluster(coordinator_client: Client,
     assert fruit.plan.title == "Plan fruit"
 
 
-def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_client: Client, dairy: World) -> None:
+def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_client: Client, dairy: Side) -> None:
     url = reverse("admin:projects_project_changelist")
     before = last_event_id()
     response = coordinator_client.post(
@@ -104,7 +105,7 @@ def test_project_action_refuses_a_move_the_transitions_map_lacks(coordinator_cli
 
 
 def test_the_admin_approves_a_single_beneficiary_project_only_by_an_explicit_override(
-    coordinator_client: Client, dairy: World,
+    coordinator_client: Client, dairy: Side,
 ) -> None:
     from projects.models import Project
 

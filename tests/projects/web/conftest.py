@@ -1,13 +1,5 @@
-from __future__ import annotations
+"""The page tests' clusters and users: the one world (tests/world.py), as `people`."""
 
-from typing import Any
+from tests.world import people
 
-import pytest
-
-from tests.web_fixtures import People, build_people
-
-
-@pytest.fixture
-def people(db: Any, settings: Any) -> People:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return build_people()
+__all__ = ["people"]

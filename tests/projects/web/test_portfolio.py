@@ -25,7 +25,7 @@ from tests.factories import (
     PlanFactory,
     ProjectFactory,
 )
-from tests.web_fixtures import People
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +53,15 @@ def furnish(plan: Plan, *, overdue: int = 2) -> None:
                               executed=Decimal("5000.00"))
 
 
-def test_the_portfolio_shows_each_cluster_with_its_current_plan(people: People) -> None:
-    furnish(people.dairy_plan)
-    Plan.objects.filter(pk=people.dairy_plan.pk).update(progress=Decimal("37.50"))
-    response = people.client("admin").get(reverse("projects:portfolio"))
+def test_the_portfolio_shows_each_cluster_with_its_current_plan(people: World) -> None:
+    furnish(people.own.plan)
+    Plan.objects.filter(pk=people.own.plan.pk).update(progress=Decimal("37.50"))
+    response = people.browser("admin").get(reverse("projects:portfolio"))
     assert response.status_code == 200
     html = response.content.decode()
     rows = {row["cluster"].name: row for row in response.context["rows"]}
-    dairy = rows[people.dairy.name]
-    assert dairy["plan"] == people.dairy_plan
+    dairy = rows[people.own.cluster.name]
+    assert dairy["plan"] == people.own.plan
     assert dairy["active_phase"]["title"] == "Diagnóstico participativo"
     assert dairy["milestone_counts"]["overdue"] == 2
     assert dairy["next_forum"]["title"] == "Foro de lanzamiento"
@@ -71,50 +71,50 @@ def test_the_portfolio_shows_each_cluster_with_its_current_plan(people: People) 
         {"currency": "USD", "budget": Decimal("20000.00"), "executed": Decimal("5000.00"),
          "pending": Decimal("15000.00")},
     ]
-    assert reverse("projects:plan", kwargs={"plan_id": people.dairy_plan.pk}) in html
+    assert reverse("projects:plan", kwargs={"plan_id": people.own.plan.pk}) in html
     assert 'value="37.50"' in html and "37 %" in html  # the bar and its figure
     assert "ARS\u00a0250,000.50" in html and "ARS\u00a01,249,999.50" in html and "USD\u00a015,000.00" in html
-    fruit = rows[people.fruit.name]
-    assert fruit["plan"] == people.fruit_plan and fruit["milestone_counts"]["overdue"] == 0
+    fruit = rows[people.other.cluster.name]
+    assert fruit["plan"] == people.other.plan and fruit["milestone_counts"]["overdue"] == 0
 
 
-def test_money_and_dates_follow_the_language(people: People) -> None:
-    furnish(people.dairy_plan)
-    html = people.client("admin", language="es").get(reverse("projects:portfolio")).content.decode()
+def test_money_and_dates_follow_the_language(people: World) -> None:
+    furnish(people.own.plan)
+    html = people.browser("admin", language="es").get(reverse("projects:portfolio")).content.decode()
     assert "$\u00a0250.000,50" in html and "US$\u00a015.000,00" in html
 
 
-def test_a_cluster_without_a_plan_is_listed_and_says_so(people: People) -> None:
+def test_a_cluster_without_a_plan_is_listed_and_says_so(people: World) -> None:
     ClusterFactory.create(name="Clúster apícola")
-    html = people.client("auditor").get(reverse("projects:portfolio")).content.decode()
+    html = people.browser("global_auditor").get(reverse("projects:portfolio")).content.decode()
     assert "Clúster apícola" in html
     assert "This cluster has no plan yet." in html
 
 
-def test_auditors_see_no_write_control(people: People) -> None:
-    furnish(people.dairy_plan)
-    html = people.client("auditor").get(reverse("projects:portfolio")).content.decode()
+def test_auditors_see_no_write_control(people: World) -> None:
+    furnish(people.own.plan)
+    html = people.browser("global_auditor").get(reverse("projects:portfolio")).content.decode()
     main = html.split('<main id="main"')[1].split("</main>")[0]
     assert "<form" not in main and "btn-primary" not in main
 
 
-@pytest.mark.parametrize("who", ["coordinator", "stakeholder", "auditor-dairy"])
-def test_people_of_one_cluster_are_sent_home(people: People, who: str) -> None:
-    response = people.client(who).get(reverse("projects:portfolio"))
+@pytest.mark.parametrize("who", ["coordinator", "stakeholder", "auditor"])
+def test_people_of_one_cluster_are_sent_home(people: World, who: str) -> None:
+    response = people.browser(who).get(reverse("projects:portfolio"))
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:home")
 
 
-def _queries(people: People) -> int:
-    client = people.client("admin")
+def _queries(people: World) -> int:
+    client = people.browser("admin")
     client.get(reverse("projects:portfolio"))  # warm the session and the caches of the first request
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("projects:portfolio")).status_code == 200
     return len(captured.captured_queries)
 
 
-def test_the_query_count_is_flat_in_the_number_of_clusters(people: People) -> None:
-    furnish(people.dairy_plan)
+def test_the_query_count_is_flat_in_the_number_of_clusters(people: World) -> None:
+    furnish(people.own.plan)
     small = _queries(people)
     for n in range(12):
         cluster = ClusterFactory.create(name=f"Clúster {n:02d}")
@@ -125,10 +125,10 @@ def test_the_query_count_is_flat_in_the_number_of_clusters(people: People) -> No
     assert small <= 10
 
 
-def test_the_portfolio_selector_makes_six_queries(people: People, django_assert_num_queries: Any) -> None:
+def test_the_portfolio_selector_makes_six_queries(people: World, django_assert_num_queries: Any) -> None:
     from projects.selectors import portfolio
 
-    furnish(people.dairy_plan)
+    furnish(people.own.plan)
     user = people.users["admin"]
     access_for(user)  # the roles, loaded once per request
     with django_assert_num_queries(6):
