@@ -74,7 +74,7 @@ def test_the_home_from_a_personal_link_and_two_gets_change_nothing(world: World,
     mark = last_event_id()
     first, second = browser.get("/me/"), browser.get("/me/")
     assert first.status_code == second.status_code == 200
-    assert "Hello, Rosa Productora" in first.content.decode()
+    assert "Hola, Rosa Productora" in first.content.decode()  # the stakeholder's language (es), not the browser's
     assert "has not answered yet" in first.content.decode()  # her organization's, shared with ana
     assert events_since(mark) == []
     # /home/ sends a link session to this page.
