@@ -68,13 +68,13 @@ def test_the_home_shows_plan_agreements_milestones_and_links(world: World, home_
 
 def test_the_home_from_a_personal_link_and_two_gets_change_nothing(world: World, home_world: dict[str, Any]) -> None:
     producer = StakeholderFactory.create(cluster=world.cluster, organization=world.ana.organization,
-                                         name="Rosa Productora", email="rosa@tambo.example")
+                                         name="Rosa Productora", email="rosa@tambo.example", language="en")
     browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert browser.get(path_of(links.personal_url(producer.pk, "/me/")))["Location"] == "/me/"
     mark = last_event_id()
     first, second = browser.get("/me/"), browser.get("/me/")
     assert first.status_code == second.status_code == 200
-    assert "Hola, Rosa Productora" in first.content.decode()  # the stakeholder's language (es), not the browser's
+    assert "Hello, Rosa Productora" in first.content.decode()  # her language (en), as the link session speaks
     assert "has not answered yet" in first.content.decode()  # her organization's, shared with ana
     assert events_since(mark) == []
     # /home/ sends a link session to this page.
