@@ -1,0 +1,181 @@
+"""The plan page's reads beyond the dashboard (milestones to act on, money, indicators,
+open agreements)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from plans.consensus import count_positions, quorum_needed
+from plans.models import Agreement, Organization, Phase
+from projects.models import (
+    FundingLine,
+    Indicator,
+    Milestone,
+)
+
+from .common import DUE_SOON_DAYS, INDICATOR_FIELDS, OPEN
+from .dashboard import plan_dashboard
+
+# The page people use: the dashboard plus the lists a coordinator works from.
+# The page people use: the dashboard above plus the lists a coordinator works from, in at
+# four more queries whatever the number of projects, milestones, measurements or positions
+# (milestones to act on; money; indicators with their measurements; open agreements with their
+# positions): lists are capped (the counts stay exact), sums are aggregates.
+
+PLAN_PAGE_MILESTONE_LIMIT = 10  # each row carries its action forms: the page stays light
+PLAN_PAGE_MILESTONE_FIELDS = (
+    "id", "title", "due_date", "baseline_due_date", "status", "version", "project_id", "project__code",
+    "project__title", "responsible__name",
+)
+TREND_POINTS = 12
+FUNDING_SOURCES: tuple[str, ...] = tuple(FundingLine.Source.values)
+
+
+def plan_page(plan_row: dict[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the plan page shows: `plan_dashboard` plus milestones to act on, money per
+    funding source, indicators with their trend and the open agreements with their tally."""
+    page = plan_dashboard(plan_row, now=now)
+    on = timezone.localdate(page["generated_at"])
+    plan_id = plan_row["id"]
+    page["today"] = on
+    page["active_phase"] = next((p for p in page["phases"] if p["status"] == Phase.Status.ACTIVE), None)
+    page["lines"] = _projects_by_line(page["strategic_lines"], page["projects"])
+    page["milestones_overdue"], page["milestones_due_soon"] = _milestones_to_act_on(plan_id, on)
+    page["money"] = plan_money(plan_id)
+    page["indicators"] = plan_indicators(plan_id)
+    page["open_agreements"] = open_agreements(plan_id, cluster_id=plan_row["cluster"])
+    return page
+
+
+def _projects_by_line(lines: list[dict[str, Any]], projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Strategic lines in order, each with its projects; projects without a line come last."""
+    by_line: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for project in projects:
+        by_line[project["strategic_line"]].append(project)
+    grouped = [{**line, "projects": by_line.get(line["id"], [])} for line in lines]
+    if by_line.get(None):
+        grouped.append({"id": None, "code": "", "title": "", "projects": by_line[None]})
+    return grouped
+
+
+def _milestones_to_act_on(plan_id: int, on: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The first open milestones overdue and due within 14 days, earliest first, in one query
+    (rows numbered within each of the two windows, each cut at the page's limit)."""
+    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    late = Case(When(due_date__lt=on, then=Value(1)), default=Value(0), output_field=IntegerField())
+    rows = list(
+        Milestone.objects.filter(plan_id=plan_id, status__in=OPEN, due_date__lte=soon)
+        .annotate(late=late, rank=Window(RowNumber(), partition_by=[late], order_by=[F("due_date"), F("id")]))
+        .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT)
+        .values(*PLAN_PAGE_MILESTONE_FIELDS, "late").order_by("due_date", "id")
+    )
+    overdue: list[dict[str, Any]] = []
+    due_soon: list[dict[str, Any]] = []
+    for row in rows:
+        row["project_code"] = row.pop("project__code")
+        row["project_title"] = row.pop("project__title")
+        row["responsible_name"] = row.pop("responsible__name")
+        row["days_late"] = max(0, (on - row["due_date"]).days)
+        row["days_left"] = max(0, (row["due_date"] - on).days)
+        row["rescheduled"] = row["due_date"] != row["baseline_due_date"]
+        (overdue if row.pop("late") else due_soon).append(row)
+    return overdue, due_soon
+
+
+def plan_money(plan_id: int) -> list[dict[str, Any]]:
+    """Per currency, each funding source (all four, zero when absent) budgeted, executed and
+    pending, and the currency's total. Amounts in different currencies never mix."""
+    sums = (
+        FundingLine.objects.filter(project__plan_id=plan_id).values("currency", "source")
+        .annotate(budget=Sum("budget"), executed=Sum("executed")).order_by("currency", "source")
+    )
+    zero = Decimal("0.00")
+    by_currency: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in sums:
+        found = by_currency.setdefault(row["currency"], {})
+        found[row["source"]] = {"budget": row["budget"] or zero, "executed": row["executed"] or zero}
+    money = []
+    for currency in sorted(by_currency):
+        sources: list[dict[str, Any]] = []
+        for source in FUNDING_SOURCES:
+            amounts = by_currency[currency].get(source, {"budget": zero, "executed": zero})
+            sources.append({"source": source, "label": FundingLine.Source(source).label, **amounts,
+                            "pending": amounts["budget"] - amounts["executed"]})
+        total = {key: sum((s[key] for s in sources), zero) for key in ("budget", "executed", "pending")}
+        money.append({"currency": currency, "sources": sources, "total": total})
+    return money
+
+
+def plan_indicators(plan_id: int) -> list[dict[str, Any]]:
+    """The plan's indicators, each with its last measurements (oldest first) and the latest one,
+    in one query: indicators left-joined to their measurements, numbered newest first."""
+    newest_first = [F("measurements__measured_on").desc(nulls_last=True), F("measurements__id").desc()]
+    rows = (
+        Indicator.objects.filter(plan_id=plan_id)
+        .values(*INDICATOR_FIELDS, "project__code", "measurements__measured_on", "measurements__value")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("id")], order_by=newest_first))
+        .filter(rank__lte=TREND_POINTS).order_by("name", "id", "measurements__measured_on")
+    )
+    indicators: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        day, value = row.pop("measurements__measured_on"), row.pop("measurements__value")
+        row.pop("rank")
+        row["project_code"] = row.pop("project__code")
+        indicator = indicators.setdefault(row["id"], {**row, "measurements": []})
+        if day is not None:
+            indicator["measurements"].append({"measured_on": day, "value": value})
+    for indicator in indicators.values():
+        indicator["latest"] = indicator["measurements"][-1] if indicator["measurements"] else None
+    return list(indicators.values())
+
+
+OPEN_AGREEMENT_FIELDS = ("id", "title", "subject", "rule", "quorum_percent", "forum_id", "forum__title", "version")
+POSITION_COLUMNS = ("positions__position", "positions__organization__is_active", "positions__organization__membership")
+
+
+def open_agreements(plan_id: int, *, cluster_id: int) -> list[dict[str, Any]]:
+    """Open agreements with the positions taken so far and, under the consent rule, the quorum
+    (the same counts `agreement_close` decides on; the decision itself stays the service's).
+    One query: each agreement left-joined to its positions, the cluster's full members counted
+    by a subquery; the counts are made here (pure, plans.consensus)."""
+    members = (
+        Organization.objects.filter(cluster_id=cluster_id, is_active=True, membership=Organization.Membership.FULL)
+        .order_by().values("cluster_id").annotate(n=Count("id")).values("n")[:1]
+    )
+    rows = (
+        Agreement.objects.filter(plan_id=plan_id, status=Agreement.Status.OPEN)
+        .values(*OPEN_AGREEMENT_FIELDS, *POSITION_COLUMNS)
+        .annotate(members=Coalesce(Subquery(members, output_field=IntegerField()), 0)).order_by("id")
+    )
+    agreements: dict[int, dict[str, Any]] = {}
+    taken: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    for row in rows:
+        value, active, membership = (row.pop(column) for column in POSITION_COLUMNS)
+        agreements.setdefault(row["id"], row)
+        if value is not None:
+            taken[row["id"]].append((value, bool(active) and membership == Organization.Membership.FULL))
+    for agreement in agreements.values():
+        positions = taken.get(agreement["id"], [])
+        agreement["forum_title"] = agreement.pop("forum__title")
+        agreement["tally"] = count_positions(value for value, _ in positions)
+        agreement["member_positions"] = sum(1 for _, full in positions if full)
+        agreement["quorum"] = quorum_needed(agreement["members"], agreement["quorum_percent"])
+        agreement["quorum_reached"] = agreement["member_positions"] >= agreement["quorum"]
+    return list(agreements.values())
