@@ -27,6 +27,7 @@ from .dashboard import (
     DASHBOARD_PROJECT_FIELDS,
     HISTORY_LIMIT,
     plan_dashboard,
+    plan_dashboard_as_of,
     plan_row_visible,
 )
 from .indicators import (
@@ -61,6 +62,7 @@ from .plan_page import (
     plan_indicators,
     plan_money,
     plan_page,
+    plan_page_as_of,
 )
 from .portfolio import (
     portfolio,
@@ -132,10 +134,12 @@ __all__ = [
     "object_history",
     "open_agreements",
     "plan_dashboard",
+    "plan_dashboard_as_of",
     "plan_indicators",
     "plan_milestone_rows",
     "plan_money",
     "plan_page",
+    "plan_page_as_of",
     "plan_row_visible",
     "portfolio",
     "project_form_choices",

@@ -17,7 +17,6 @@ from projects.models import (
 from .common import INDICATOR_FIELDS, MEASUREMENT_FIELDS
 
 
-
 def indicator_queryset(user: Any) -> QuerySet[Indicator]:
     return Indicator.objects.filter(access_for(user).scope(Indicator)).select_related("plan")
 

@@ -26,7 +26,6 @@ from projects.models import (
 from .common import HISTORY_PAGE_LIMIT, MILESTONE_FIELDS, UPDATE_FIELDS, _due_soon_q, _overdue_q, today
 
 
-
 def milestone_queryset(user: Any) -> QuerySet[Milestone]:
     return Milestone.objects.filter(access_for(user).scope(Milestone)).select_related("plan")
 

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from plans.consensus import count_positions, quorum_needed
-from plans.models import Agreement, Organization, Phase
+from plans.models import Agreement, Organization, Phase, Stakeholder
 from projects.models import (
     FundingLine,
     Indicator,
@@ -31,18 +31,17 @@ from projects.models import (
 )
 
 from .common import DUE_SOON_DAYS, INDICATOR_FIELDS, OPEN
-from .dashboard import plan_dashboard
+from .dashboard import plan_dashboard, plan_dashboard_as_of
 
-# The page people use: the dashboard plus the lists a coordinator works from.
-# The page people use: the dashboard above plus the lists a coordinator works from, in at
-# four more queries whatever the number of projects, milestones, measurements or positions
-# (milestones to act on; money; indicators with their measurements; open agreements with their
-# positions): lists are capped (the counts stay exact), sums are aggregates.
+# The page people use: the dashboard plus the lists a coordinator works from, in four more
+# queries whatever the number of projects, milestones, measurements or positions (milestones
+# to act on; money; indicators with their measurements; open agreements with their
+# positions): lists are capped (the counts stay exact), sums are aggregates. As of a past
+# moment, the same keys come from the history (`plan_page_as_of`).
 
 PLAN_PAGE_MILESTONE_LIMIT = 10  # each row carries its action forms: the page stays light
 PLAN_PAGE_MILESTONE_FIELDS = (
-    "id", "title", "due_date", "baseline_due_date", "status", "version", "project_id", "project__code",
-    "project__title", "responsible__name",
+    "id", "title", "due_date", "baseline_due_date", "status", "version", "project_id", "responsible__name",
 )
 TREND_POINTS = 12
 FUNDING_SOURCES: tuple[str, ...] = tuple(FundingLine.Source.values)
@@ -51,17 +50,50 @@ FUNDING_SOURCES: tuple[str, ...] = tuple(FundingLine.Source.values)
 def plan_page(plan_row: dict[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the plan page shows: `plan_dashboard` plus milestones to act on, money per
     funding source, indicators with their trend and the open agreements with their tally."""
-    page = plan_dashboard(plan_row, now=now)
-    on = timezone.localdate(page["generated_at"])
+    page = _page_of(plan_dashboard(plan_row, now=now), on=timezone.localdate(now or timezone.now()))
     plan_id = plan_row["id"]
-    page["today"] = on
-    page["active_phase"] = next((p for p in page["phases"] if p["status"] == Phase.Status.ACTIVE), None)
-    page["lines"] = _projects_by_line(page["strategic_lines"], page["projects"])
-    page["milestones_overdue"], page["milestones_due_soon"] = _milestones_to_act_on(plan_id, on)
+    page["milestones_overdue"], page["milestones_due_soon"] = _milestones_to_act_on(
+        plan_id, page["today"], projects=page["projects"]
+    )
     page["money"] = plan_money(plan_id)
     page["indicators"] = plan_indicators(plan_id)
     page["open_agreements"] = open_agreements(plan_id, cluster_id=plan_row["cluster"])
+    page["rebuilt"] = True  # every section shows the plan as it stands
     return page
+
+
+def plan_page_as_of(plan_row: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    """The plan page's keys as the plan stood at `at`, rebuilt from its history: phases, lines
+    and projects with their progress, milestone counts and the milestones to act on then, the
+    next forum then, the changes up to then. Money, indicators and agreements are not rebuilt
+    (`rebuilt` is False: the page says so rather than showing today's figures as the past's)."""
+    page = _page_of(plan_dashboard_as_of(plan_row, at), on=timezone.localdate(at))
+    milestones = page.pop("milestones")
+    names = dict(
+        Stakeholder.objects.filter(pk__in={m["responsible"] for m in milestones if m["responsible"]})
+        .values_list("id", "name")
+    )
+    soon = page["today"] + dt.timedelta(days=DUE_SOON_DAYS)
+    rows = [
+        {**m, "project_id": m["project"], "responsible_name": names.get(m["responsible"])}
+        for m in milestones if m["status"] in OPEN and m["due_date"] is not None and m["due_date"] <= soon
+    ]
+    rows.sort(key=lambda m: (m["due_date"], m["id"]))
+    late = [m for m in rows if m["due_date"] < page["today"]][:PLAN_PAGE_MILESTONE_LIMIT]
+    coming = [m for m in rows if m["due_date"] >= page["today"]][:PLAN_PAGE_MILESTONE_LIMIT]
+    page["milestones_overdue"] = _act_on_rows(late, page["today"], page["projects"])
+    page["milestones_due_soon"] = _act_on_rows(coming, page["today"], page["projects"])
+    page["money"], page["indicators"], page["open_agreements"] = [], [], []
+    page["rebuilt"] = False
+    return page
+
+
+def _page_of(dashboard: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
+    """What both pages derive from the dashboard: the day, the active phase, projects by line."""
+    dashboard["today"] = on
+    dashboard["active_phase"] = next((p for p in dashboard["phases"] if p["status"] == Phase.Status.ACTIVE), None)
+    dashboard["lines"] = _projects_by_line(dashboard["strategic_lines"], dashboard["projects"])
+    return dashboard
 
 
 def _projects_by_line(lines: list[dict[str, Any]], projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,28 +107,36 @@ def _projects_by_line(lines: list[dict[str, Any]], projects: list[dict[str, Any]
     return grouped
 
 
-def _milestones_to_act_on(plan_id: int, on: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The first open milestones overdue and due within 14 days, earliest first, in one query
-    (rows numbered within each of the two windows, each cut at the page's limit)."""
+def _milestones_to_act_on(
+    plan_id: int, on: dt.date, *, projects: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The first open milestones overdue and due within 14 days, earliest first, in one query:
+    the two windows are numbered over the milestones' own index columns, and only the 2 x 10
+    rows kept are joined to their responsible (the projects' codes come from the dashboard)."""
     soon = on + dt.timedelta(days=DUE_SOON_DAYS)
     late = Case(When(due_date__lt=on, then=Value(1)), default=Value(0), output_field=IntegerField())
-    rows = list(
+    kept = (
         Milestone.objects.filter(plan_id=plan_id, status__in=OPEN, due_date__lte=soon)
-        .annotate(late=late, rank=Window(RowNumber(), partition_by=[late], order_by=[F("due_date"), F("id")]))
-        .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT)
-        .values(*PLAN_PAGE_MILESTONE_FIELDS, "late").order_by("due_date", "id")
+        .annotate(rank=Window(RowNumber(), partition_by=[late], order_by=[F("due_date"), F("id")]))
+        .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT).values("id")
     )
-    overdue: list[dict[str, Any]] = []
-    due_soon: list[dict[str, Any]] = []
+    rows = list(Milestone.objects.filter(id__in=kept).values(*PLAN_PAGE_MILESTONE_FIELDS).order_by("due_date", "id"))
     for row in rows:
-        row["project_code"] = row.pop("project__code")
-        row["project_title"] = row.pop("project__title")
         row["responsible_name"] = row.pop("responsible__name")
+    return (_act_on_rows([r for r in rows if r["due_date"] < on], on, projects),
+            _act_on_rows([r for r in rows if r["due_date"] >= on], on, projects))
+
+
+def _act_on_rows(rows: list[dict[str, Any]], on: dt.date, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {p["id"]: p for p in projects} if rows else {}
+    for row in rows:
+        project = by_id.get(row["project_id"], {})
+        row["project_code"] = project.get("code", "")
+        row["project_title"] = project.get("title", "")
         row["days_late"] = max(0, (on - row["due_date"]).days)
         row["days_left"] = max(0, (row["due_date"] - on).days)
         row["rescheduled"] = row["due_date"] != row["baseline_due_date"]
-        (overdue if row.pop("late") else due_soon).append(row)
-    return overdue, due_soon
+    return rows
 
 
 def plan_money(plan_id: int) -> list[dict[str, Any]]:

@@ -22,7 +22,6 @@ from .common import _pop_counts, milestone_count_annotations
 from .dashboard import DASHBOARD_FORUM_FIELDS
 
 
-
 def portfolio(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Every visible cluster with its current plan: status, active phase, progress, overdue and
     due-soon milestones, next forum, and money budgeted / executed / pending per currency.

@@ -38,7 +38,6 @@ from .common import EXPENDITURE_FIELDS, FUNDING_FIELDS, PROJECT_FIELDS, _due_soo
 from .milestones import milestone_list
 
 
-
 def project_queryset(user: Any) -> QuerySet[Project]:
     """Projects the user may see (model instances: for detail loads and permission checks)."""
     return Project.objects.filter(access_for(user).scope(Project)).select_related("plan")
