@@ -1,5 +1,5 @@
 """Reads of the projects app, scoped to what the user may see, with flat query counts; split by
-subject (common, projects, milestones, indicators, dashboard, plan_page, portfolio). Callers import
+subject (common, projects, milestones, indicators, dashboard, page (the plan page), programme (the portfolio)). Callers import
 from the package: `from projects import selectors`."""
 
 from .common import (
@@ -49,7 +49,7 @@ from .milestones import (
     plan_milestone_rows,
     search_terms,
 )
-from .plan_page import (
+from .page import (
     FUNDING_SOURCES,
     OPEN_AGREEMENT_FIELDS,
     PLAN_PAGE_MILESTONE_FIELDS,
@@ -64,7 +64,7 @@ from .plan_page import (
     plan_page,
     plan_page_as_of,
 )
-from .portfolio import (
+from .programme import (
     portfolio,
 )
 from .projects import (

@@ -9,14 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
+    Q,
     Subquery,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
@@ -58,7 +56,7 @@ def plan_page(plan_row: dict[str, Any], *, now: dt.datetime | None = None) -> di
     page["money"] = plan_money(plan_id)
     page["indicators"] = plan_indicators(plan_id)
     page["open_agreements"] = open_agreements(plan_id, cluster_id=plan_row["cluster"])
-    page["rebuilt"] = True  # every section shows the plan as it stands
+    page["partial"] = False  # every section shows the plan as it stands
     return page
 
 
@@ -66,7 +64,7 @@ def plan_page_as_of(plan_row: dict[str, Any], at: dt.datetime) -> dict[str, Any]
     """The plan page's keys as the plan stood at `at`, rebuilt from its history: phases, lines
     and projects with their progress, milestone counts and the milestones to act on then, the
     next forum then, the changes up to then. Money, indicators and agreements are not rebuilt
-    (`rebuilt` is False: the page says so rather than showing today's figures as the past's)."""
+    (`partial` is True: the page says so rather than showing today's figures as the past's)."""
     page = _page_of(plan_dashboard_as_of(plan_row, at), on=timezone.localdate(at))
     milestones = page.pop("milestones")
     names = dict(
@@ -84,7 +82,7 @@ def plan_page_as_of(plan_row: dict[str, Any], at: dt.datetime) -> dict[str, Any]
     page["milestones_overdue"] = _act_on_rows(late, page["today"], page["projects"])
     page["milestones_due_soon"] = _act_on_rows(coming, page["today"], page["projects"])
     page["money"], page["indicators"], page["open_agreements"] = [], [], []
-    page["rebuilt"] = False
+    page["partial"] = True
     return page
 
 
@@ -111,16 +109,15 @@ def _milestones_to_act_on(
     plan_id: int, on: dt.date, *, projects: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The first open milestones overdue and due within 14 days, earliest first, in one query:
-    the two windows are numbered over the milestones' own index columns, and only the 2 x 10
-    rows kept are joined to their responsible (the projects' codes come from the dashboard)."""
+    each window is a LIMIT subquery on the (plan, status, due date) index, so the database keeps
+    the top 10 of each without sorting every open milestone, and only the rows kept are joined to
+    their responsible (the projects' codes come from the dashboard's rows)."""
     soon = on + dt.timedelta(days=DUE_SOON_DAYS)
-    late = Case(When(due_date__lt=on, then=Value(1)), default=Value(0), output_field=IntegerField())
-    kept = (
-        Milestone.objects.filter(plan_id=plan_id, status__in=OPEN, due_date__lte=soon)
-        .annotate(rank=Window(RowNumber(), partition_by=[late], order_by=[F("due_date"), F("id")]))
-        .filter(rank__lte=PLAN_PAGE_MILESTONE_LIMIT).values("id")
-    )
-    rows = list(Milestone.objects.filter(id__in=kept).values(*PLAN_PAGE_MILESTONE_FIELDS).order_by("due_date", "id"))
+    open_ = Milestone.objects.filter(plan_id=plan_id, status__in=OPEN).order_by("due_date", "id").values("id")
+    late = open_.filter(due_date__lt=on)[:PLAN_PAGE_MILESTONE_LIMIT]
+    coming = open_.filter(due_date__gte=on, due_date__lte=soon)[:PLAN_PAGE_MILESTONE_LIMIT]
+    kept = Q(id__in=late) | Q(id__in=coming)
+    rows = list(open_.filter(kept, due_date__lte=soon).values(*PLAN_PAGE_MILESTONE_FIELDS))
     for row in rows:
         row["responsible_name"] = row.pop("responsible__name")
     return (_act_on_rows([r for r in rows if r["due_date"] < on], on, projects),
