@@ -1,6 +1,7 @@
 """Reads of the projects app, scoped to what the user may see, with flat query counts; split by
-subject (common, projects, milestones, indicators, dashboard, page (the plan page), programme (the portfolio)). Callers import
-from the package: `from projects import selectors`."""
+subject: common, projects, milestones, indicators, dashboard, page (the plan page), programme
+(the portfolio) and json_rows (several lists in one query). Callers import from the package:
+`from projects import selectors`."""
 
 from .common import (
     DUE_SOON_DAYS,
@@ -63,6 +64,7 @@ from .page import (
     plan_money,
     plan_page,
     plan_page_as_of,
+    plan_row_for_page,
 )
 from .programme import (
     portfolio,
@@ -140,6 +142,7 @@ __all__ = [
     "plan_money",
     "plan_page",
     "plan_page_as_of",
+    "plan_row_for_page",
     "plan_row_visible",
     "portfolio",
     "project_form_choices",

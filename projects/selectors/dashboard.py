@@ -40,10 +40,15 @@ DASHBOARD_LINE_FIELDS = ("id", "code", "title", "order", "version")
 HISTORY_LIMIT = 20
 
 
-def plan_row_visible(user: Any, plan_id: int, roles: frozenset[str] = READ_ROLES) -> dict[str, Any] | None:
+def plan_row_visible(
+    user: Any, plan_id: int, roles: frozenset[str] = READ_ROLES, *, extra: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """The plan's dashboard row if the user holds one of `roles` in its cluster (None answers 404
-    without revealing it)."""
-    row = Plan.objects.filter(access_for(user).scope(Plan, roles), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS).first()
+    without revealing it); `extra` annotations ride along (the plan page's lists)."""
+    row = (
+        Plan.objects.filter(access_for(user).scope(Plan, roles), pk=plan_id).values(*DASHBOARD_PLAN_FIELDS)
+        .annotate(**(extra or {})).first()
+    )
     if row is not None:
         row["cluster_name"] = row.pop("cluster__name")
     return row

@@ -49,7 +49,7 @@ BEFORE_EVENT = dt.timedelta(microseconds=1)
 @require_safe
 def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     prime_access(request)  # the roles, cached across reads as for the API (writes always reload them)
-    row = selectors.plan_row_visible(request.user, plan_id, DASHBOARD.read)
+    row = selectors.plan_row_for_page(request.user, plan_id, DASHBOARD.read)
     if row is None:
         raise Http404
     may_look_back = may(request.user, row["cluster"], HISTORY.read)
