@@ -40,13 +40,13 @@ class JSONRows(Subquery):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         inner, params = self.query.as_sql(compiler, connection)
         # `inner` is Django's compiled SQL, its values in `params`: nothing of a request's text here.
-        return f"(SELECT COALESCE(JSONB_AGG(TO_JSONB(r)), '[]'::jsonb)::text FROM {inner} r)", params  # noqa: S608
+        return f"(SELECT COALESCE(JSONB_AGG(TO_JSONB(r)), '[]'::jsonb)::text FROM {inner} r)", params  # noqa: S608  # nosec B608 - compiled SQL
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         inner, params = self.query.as_sql(compiler, connection)
         # The keys are the queryset's column names (identifiers written in the code, checked below).
         pairs = ", ".join(f"'{name}', r.{connection.ops.quote_name(name)}" for name in self.columns)
-        return f"(SELECT COALESCE(JSON_GROUP_ARRAY(JSON_OBJECT({pairs})), '[]') FROM {inner} r)", params  # noqa: S608
+        return f"(SELECT COALESCE(JSON_GROUP_ARRAY(JSON_OBJECT({pairs})), '[]') FROM {inner} r)", params  # noqa: S608  # nosec B608 - compiled SQL
 
 
 def decode(text: str | None, queryset: QuerySet[Any]) -> list[dict[str, Any]]:

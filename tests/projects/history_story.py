@@ -41,7 +41,8 @@ def tell(slug: str = "lacteo") -> Story:
                              strategic_line=line.pk)
     late = milestone_create(project_id=project.pk, actor=actor, title="Equipar el laboratorio",
                             due_date=today - dt.timedelta(days=5))
-    soon = milestone_create(project_id=project.pk, actor=actor, title="Primer muestreo", due_date=today + dt.timedelta(days=3))
+    soon = milestone_create(project_id=project.pk, actor=actor, title="Primer muestreo",
+                            due_date=today + dt.timedelta(days=3))
     milestone_create(project_id=project.pk, actor=actor, title="Informe final", due_date=today + dt.timedelta(days=90),
                      weight=3)
     phase = plan.phases.order_by("order").first()

@@ -171,7 +171,9 @@ def test_the_page_row_carries_the_lists_the_separate_queries_give(plan: Plan) ->
     folded_row = selectors.plan_row_for_page(admin, plan.pk, now=NOW)
     assert folded_row is not None and "page_extras" in folded_row
     folded = selectors.plan_page(folded_row, now=NOW)
-    separate = selectors.plan_page(selectors.plan_row_visible(admin, plan.pk), now=NOW)
+    plain_row = selectors.plan_row_visible(admin, plan.pk)
+    assert plain_row is not None
+    separate = selectors.plan_page(plain_row, now=NOW)
 
     for key in ("milestones_overdue", "milestones_due_soon", "money", "indicators", "open_agreements"):
         assert folded[key] == separate[key], key
