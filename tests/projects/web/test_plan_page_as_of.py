@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -80,7 +81,10 @@ def test_as_of_a_moment_is_the_same_page_as_before_the_event_at_it(story: Story)
     by_time = page(story, as_of=at)
     by_event = page(story, before_event=completed.pk)
 
-    assert by_time.replace(at[:19], "") == by_event.replace(at[:19], "")
+    def steady(html: str) -> str:  # the picker's latest allowed minute moves with the clock
+        return re.sub(r' max="[^"]*"', "", html)
+
+    assert steady(by_time) == steady(by_event)
     assert "Equipar el laboratorio" in section(by_time, "overdue-title")
 
 
