@@ -211,12 +211,14 @@ def main() -> None:
         *(f"| {targets[name]['label']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['db']:.1f} "
           f"| {row['queries']:.0f} |" for name, row in inside.items()),
         "",
-        "What the page does beyond the API: the session and its user (two queries, as knox's two), four more "
-        "queries (the milestones to act on, 10 per list; money per funding source and currency; indicators with "
-        "their last measurements; open agreements with their positions), and the HTML: 200 project rows with "
-        "progress bars, 20 milestone rows with their actions, the SVG charts and the readable history "
-        "(projects/web/plan_display.py builds the long lists in Python; the roles are cached across reads as "
-        "for the API). The machine is shared (1-minute load "
+        "What the page does beyond the API: the session and its user (two queries, where knox's token lookup is one), no query of "
+        "its own beyond the dashboard's (the milestones to act on, money per funding source, indicators "
+        "with their last measurements and open agreements with their positions ride on the plan row's "
+        "query as JSON arrays, projects/selectors/json_rows.py), and the HTML: 200 project rows with "
+        "progress bars, 20 milestone rows with their actions, the SVG charts and the readable history, "
+        "built in Python by projects/web/plan_display.py; the roles are cached across reads as for the API. "
+        "Before the figures, the bench ANALYZEs its tables (this machine's PostgreSQL runs with autovacuum "
+        "off). The machine is shared (1-minute load "
         f"average {load_before:.1f} before the run, {load_after:.1f} after): figures move by tens of percent "
         "between runs; the page and the API are interleaved so both see the same load.",
         "", "Machine:", "", "```", *api.machine(), "```", "",
