@@ -211,8 +211,8 @@ def main() -> None:
         *(f"| {targets[name]['label']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['db']:.1f} "
           f"| {row['queries']:.0f} |" for name, row in inside.items()),
         "",
-        "What the page does beyond the API: the session and its user (two queries, where knox's token lookup is one), no query of "
-        "its own beyond the dashboard's (the milestones to act on, money per funding source, indicators "
+        "What the page does beyond the API: the session and its user (two queries, where knox's token lookup "
+        "is one), no query of its own beyond the dashboard's (the milestones to act on, money per funding source, indicators "
         "with their last measurements and open agreements with their positions ride on the plan row's "
         "query as JSON arrays, projects/selectors/json_rows.py), and the HTML: 200 project rows with "
         "progress bars, 20 milestone rows with their actions, the SVG charts and the readable history, "
