@@ -212,9 +212,9 @@ def main() -> None:
           f"| {row['queries']:.0f} |" for name, row in inside.items()),
         "",
         "What the page does beyond the API: the session and its user (two queries, where knox's token lookup "
-        "is one), no query of its own beyond the dashboard's (the milestones to act on, money per funding source, indicators "
-        "with their last measurements and open agreements with their positions ride on the plan row's "
-        "query as JSON arrays, projects/selectors/json_rows.py), and the HTML: 200 project rows with "
+        "is one), no query of its own beyond the dashboard's (the milestones to act on, money per funding "
+        "source, indicators with their last measurements and open agreements with their positions ride on the plan "
+        "row's query as JSON arrays, projects/selectors/json_rows.py), and the HTML: 200 project rows with "
         "progress bars, 20 milestone rows with their actions, the SVG charts and the readable history, "
         "built in Python by projects/web/plan_display.py; the roles are cached across reads as for the API. "
         "Before the figures, the bench ANALYZEs its tables (this machine's PostgreSQL runs with autovacuum "
