@@ -34,11 +34,12 @@ from . import json_rows
 from .common import DUE_SOON_DAYS, INDICATOR_FIELDS, OPEN
 from .dashboard import plan_dashboard, plan_dashboard_as_of, plan_row_visible
 
-# The page people use: the dashboard plus the lists a coordinator works from, in four more
-# queries whatever the number of projects, milestones, measurements or positions (milestones
-# to act on; money; indicators with their measurements; open agreements with their
-# positions): lists are capped (the counts stay exact), sums are aggregates. As of a past
-# moment, the same keys come from the history (`plan_page_as_of`).
+# The page people use: the dashboard plus the lists a coordinator works from (milestones to act
+# on; money; indicators with their measurements; open agreements with their positions), whatever
+# the number of projects, milestones, measurements or positions: lists are capped (the counts
+# stay exact), sums are aggregates. The four lists ride on the plan row's query
+# (`plan_row_for_page`), or cost one query each after a plain row. As of a past moment, the same
+# keys come from the history (`plan_page_as_of`).
 
 PLAN_PAGE_MILESTONE_LIMIT = 10  # each row carries its action forms: the page stays light
 PLAN_PAGE_MILESTONE_FIELDS = (
