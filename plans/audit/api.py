@@ -98,12 +98,14 @@ def plan_as_of_response(request: Request, plan: Plan) -> Response:
     return Response(asof.plan_state(plan.pk, at))
 
 
-def dashboard_as_of_response(request: Request, plan: Plan) -> Response:
-    """GET /plans/{id}/dashboard/?as_of=: the dashboard as it would have looked at that moment."""
-    check_history_access(request.user, plan.cluster_id)
+def as_of_moment(request: Request, cluster_id: int) -> Any:
+    """`?as_of=` of GET /plans/{id}/dashboard/: 403 unless the user may read the cluster's history,
+    400 for a value that is not a moment; changes caught at the database are sealed first. The
+    dashboard itself is built by its selector, in the live dashboard's shape."""
+    check_history_access(request.user, cluster_id)
     at = _instant(request, "as_of")
     seal_before_reading()
-    return Response(asof.dashboard_state(plan.pk, at))
+    return at
 
 
 # --- Views -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.db.models import NOT_PROVIDED
 from plans.models import HistoryEvent
 from plans.services.history import history_value
 
-from .timeline import event_as_dict, field_label, type_label
+from .timeline import field_label, type_label
 
 OPEN_MILESTONE = ("pending", "in_progress")
 
@@ -120,45 +120,6 @@ def plan_state(plan_id: int, at: dt.datetime) -> dict[str, Any]:
         "projects": _sorted(_section(state, "projects"), "code", "id"),
         "milestones": milestones,
         "forums": _sorted(_section(state, "forums"), "starts_at", "id"),
-    }
-
-
-def _milestone_counts(milestones: list[dict[str, Any]], at: dt.datetime) -> dict[str, int]:
-    today = at.date()
-    soon = (today + dt.timedelta(days=14)).isoformat()
-    return {
-        "total": len(milestones),
-        "completed": sum(1 for m in milestones if m.get("status") == "completed"),
-        "overdue": sum(1 for m in milestones if m.get("is_overdue")),
-        "due_in_14_days": sum(
-            1 for m in milestones
-            if m.get("status") in OPEN_MILESTONE and m.get("due_date") and today.isoformat() <= m["due_date"] <= soon
-        ),
-    }
-
-
-def dashboard_state(plan_id: int, at: dt.datetime) -> dict[str, Any]:
-    """The dashboard's shape as of `at`: plan, phases, lines, project summaries, next forum, last 20 events."""
-    data = plan_state(plan_id, at)
-    by_project: dict[Any, list[dict[str, Any]]] = {}
-    for m in data["milestones"]:
-        by_project.setdefault(m.get("project"), []).append(m)
-    projects = [
-        {**p, "milestone_counts": _milestone_counts(by_project.get(p["id"], []), at)} for p in data["projects"]
-    ]
-    now = history_value(at)  # UTC ISO, as recorded datetimes are
-    upcoming = [f for f in data.pop("forums") if f.get("status") == "scheduled" and (f.get("starts_at") or "") > now]
-    recent = HistoryEvent.objects.filter(plan_id=plan_id, occurred_at__lte=at).order_by("-id")[:20]
-    return {
-        "as_of": data["as_of"],
-        "exists": data["exists"],
-        "plan": data["plan"],
-        "phases": data["phases"],
-        "strategic_lines": data["strategic_lines"],
-        "projects": projects,
-        "milestone_counts": _milestone_counts(data["milestones"], at),
-        "next_forum": upcoming[0] if upcoming else None,
-        "recent_history": [event_as_dict(e) for e in recent],
     }
 
 

@@ -1,12 +1,12 @@
-"""GET /plans/{id}/dashboard/: one call for a plan page (`?as_of=` delegates to the audit module)."""
+"""GET /plans/{id}/dashboard/: one call for a plan page; `?as_of=` answers with the same keys
+(one serializer), the plan rebuilt from its history (the audit module checks who may and reads
+the moment)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from plans.access_cache import prime_access
 from plans.api.base.permissions import ClusterRolePermission
 from plans.api.base.renderers import ORJSONRenderer
+from plans.audit.api import as_of_moment
 from plans.models import Forum, Phase, Plan
 from projects import permissions, selectors
 from projects.models import Project
@@ -97,36 +98,19 @@ class DashboardEventSerializer(serializers.Serializer):
 
 
 class DashboardSerializer(serializers.Serializer):
-    plan = DashboardPlanSerializer()
+    """The one shape of the dashboard, live and `?as_of=` alike (projects.selectors.dashboard)."""
+
+    plan = DashboardPlanSerializer(allow_null=True, help_text="Null only as of a moment before the plan existed.")
     phases = DashboardPhaseSerializer(many=True)
     strategic_lines = DashboardLineSerializer(many=True)
     projects = DashboardProjectSerializer(many=True)
     milestone_counts = MilestoneCountsSerializer(help_text="Over every milestone of the plan.")
     next_forum = DashboardForumSerializer(allow_null=True)
-    history = DashboardEventSerializer(many=True, help_text="The last 20 events of the plan, newest first.")
-    as_of = serializers.DateTimeField(allow_null=True, help_text="Set when the page shows a past moment.")
+    history = DashboardEventSerializer(many=True, help_text="The last 20 events of the plan (up to `as_of` when "
+                                       "given), newest first.")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="The moment shown when `?as_of=` was given "
+                                      "(the plan rebuilt from its history); null for the live dashboard.")
     generated_at = serializers.DateTimeField()
-
-
-class DashboardAsOfSerializer(serializers.Serializer):
-    """`?as_of=`: rebuilt from the history by the audit module (plans.audit.asof.dashboard_state)."""
-
-    as_of = serializers.CharField()
-    exists = serializers.BooleanField(help_text="False when the plan did not exist yet at that moment.")
-    plan = serializers.JSONField(allow_null=True)
-    phases = serializers.ListField(child=serializers.JSONField())
-    strategic_lines = serializers.ListField(child=serializers.JSONField())
-    projects = serializers.ListField(child=serializers.JSONField())
-    milestone_counts = serializers.JSONField()
-    next_forum = serializers.JSONField(allow_null=True)
-    recent_history = serializers.ListField(child=serializers.JSONField())
-
-
-DASHBOARD_RESPONSE = PolymorphicProxySerializer(
-    component_name="PlanDashboardResponse",
-    serializers=[DashboardSerializer, DashboardAsOfSerializer],
-    resource_type_field_name=None,
-)
 
 
 class PlanDashboardView(APIView):
@@ -143,10 +127,11 @@ class PlanDashboardView(APIView):
         parameters=[
             OpenApiParameter(
                 "as_of", OpenApiTypes.DATETIME, required=False,
-                description="Show the plan as it stood at this moment (from the history).",
+                description="Show the plan as it stood at this moment (rebuilt from the history; auditors and "
+                            "coordinators of the cluster). The answer has the live dashboard's shape.",
             )
         ],
-        responses=DASHBOARD_RESPONSE,
+        responses=DashboardSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         row = selectors.plan_row_visible(request.user, pk)
@@ -154,8 +139,8 @@ class PlanDashboardView(APIView):
             raise Http404
         self.check_object_permissions(request, Plan(pk=row["id"], cluster_id=row["cluster"]))
         if "as_of" in request.query_params:
-            from plans.audit.api import dashboard_as_of_response
-
-            response: Any = dashboard_as_of_response(request, Plan.objects.get(pk=pk))
-            return response
+            at = as_of_moment(request, row["cluster"])
+            data = selectors.plan_dashboard_as_of(row, at)
+            data.pop("milestones")  # the plan page's, not part of the dashboard
+            return Response(data)
         return Response(selectors.plan_dashboard(row))

@@ -149,3 +149,45 @@ def test_projects_are_grouped_by_line_in_order_with_the_unlined_last(plan: Plan)
         (first.pk, []), (second.pk, [p1.pk]), (None, [p2.pk]),
     ]
     assert page["active_phase"]["id"] == active.pk
+
+
+def test_the_page_row_carries_the_lists_the_separate_queries_give(plan: Plan) -> None:
+    project = f.ProjectFactory.create(plan=plan)
+    person = f.StakeholderFactory.create(cluster=plan.cluster, name="Ana Ruiz")
+    for days in (-20, -3, 0, 5, 40):
+        milestone(plan, days, project=project, responsible=person if days < 0 else None)
+    f.FundingLineFactory.create(project=project, source="programme_grant", currency="ARS", budget=Decimal("100.10"),
+                                executed=Decimal("40.05"))
+    f.FundingLineFactory.create(project=project, source="private", currency="USD", budget=Decimal("7.00"))
+    indicator = f.IndicatorFactory.create(plan=plan, project=project, baseline_value=Decimal("1.5"))
+    for i in range(3):
+        f.MeasurementFactory.create(indicator=indicator, measured_on=TODAY - dt.timedelta(days=i), value=Decimal(i))
+    f.IndicatorFactory.create(plan=plan, name="Sin medir")
+    member = f.OrganizationFactory.create(cluster=plan.cluster)
+    f.PositionFactory.create(agreement=f.AgreementFactory.create(plan=plan), organization=member, position="agree")
+    f.AgreementFactory.create(plan=plan)
+    admin = f.UserFactory.create(is_superuser=True)
+
+    folded_row = selectors.plan_row_for_page(admin, plan.pk, now=NOW)
+    assert folded_row is not None and "page_extras" in folded_row
+    folded = selectors.plan_page(folded_row, now=NOW)
+    plain_row = selectors.plan_row_visible(admin, plan.pk)
+    assert plain_row is not None
+    separate = selectors.plan_page(plain_row, now=NOW)
+
+    for key in ("milestones_overdue", "milestones_due_soon", "money", "indicators", "open_agreements"):
+        assert folded[key] == separate[key], key
+    assert [m["responsible_name"] for m in folded["milestones_overdue"]] == ["Ana Ruiz", "Ana Ruiz"]
+    assert folded["indicators"][0]["measurements"][-1]["measured_on"] == TODAY  # a date, as from the ORM
+    assert folded["money"][0]["total"]["pending"] == Decimal("60.05")
+
+
+def test_a_page_row_read_on_another_day_is_not_used(plan: Plan) -> None:
+    milestone(plan, -1)
+    admin = f.UserFactory.create(is_superuser=True)
+    row = selectors.plan_row_for_page(admin, plan.pk, now=NOW - dt.timedelta(days=3))
+    assert row is not None
+
+    page = selectors.plan_page(row, now=NOW)  # the lists are read again for the page's own day
+
+    assert len(page["milestones_overdue"]) == 1

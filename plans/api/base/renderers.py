@@ -26,7 +26,10 @@ def _default(value: Any) -> Any:
         return format(value, "f")
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
-            value = timezone.localtime(value)
+            local = timezone.localtime(value)
+            # Before standard time a zone's offset is local mean time (-04:20:52 in Tucumán), which
+            # RFC 3339 cannot write: such a moment (an as-of centuries back) is written in UTC.
+            value = value.astimezone(dt.UTC) if int(local.utcoffset().total_seconds()) % 60 else local  # type: ignore[union-attr]
         text = value.isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
     if isinstance(value, dt.date | dt.time):

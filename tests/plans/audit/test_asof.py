@@ -11,7 +11,7 @@ from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from plans.audit.api import dashboard_as_of_response, plan_as_of_response
+from plans.audit.api import plan_as_of_response
 from plans.errors import ValidationFailed
 from plans.models import HistoryEvent, Plan, Role
 from plans.services.history import create_with_history, delete_with_history, transition, update_with_history
@@ -105,16 +105,19 @@ def test_before_the_plan_existed_there_is_nothing(story: dict[str, Any], auditor
     assert empty["exists"] is False and empty["plan"] is None and empty["milestones"] == []
 
 
-def test_dashboard_as_of_counts_milestones_as_they_stood(story: dict[str, Any], auditor: Any) -> None:
+def test_dashboard_as_of_counts_milestones_as_they_stood(
+    story: dict[str, Any], auditor: Any, client_for: Callable[..., Any],
+) -> None:
     at = story["rescheduled"].occurred_at - MICRO
-    response = dashboard_as_of_response(as_of_request(auditor, as_of=at.isoformat()), story["plan"])
-    data = response.data
+    response = client_for(auditor).get(f"/api/v1/plans/{story['plan'].pk}/dashboard/", {"as_of": at.isoformat()})
+    assert response.status_code == 200, response.json()
+    data = response.json()
     assert data["plan"]["status"] == "draft"
     [project] = data["projects"]
     assert project["milestone_counts"]["total"] == 2
     assert project["milestone_counts"]["overdue"] == (2 if at.date() > D2 else 1 if at.date() > D1 else 0)
-    assert data["recent_history"][0]["id"] == story["rescheduled"].pk - 1
-    assert all(e["id"] < story["rescheduled"].pk for e in data["recent_history"])
+    assert data["history"][0]["id"] == story["rescheduled"].pk - 1
+    assert all(e["id"] < story["rescheduled"].pk for e in data["history"])
 
 
 def test_as_of_access_and_bad_input(story: dict[str, Any], user_with_role: Callable[..., Any]) -> None:

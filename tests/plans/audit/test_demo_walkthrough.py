@@ -44,7 +44,7 @@ def test_demo_auditor_walkthrough(client_for: Callable[..., Any]) -> None:
     phase = next(p for p in then.json()["phases"] if p["id"] == started["object_id"])
     assert phase["status"] == "pending"
     board = client.get(f"/api/v1/plans/{plan.pk}/dashboard/", {"as_of": before.isoformat()}).json()
-    assert all(e["id"] < started["id"] for e in board["recent_history"])
+    assert all(e["id"] < started["id"] for e in board["history"])
     response = client.get(f"/api/v1/plans/{plan.pk}/compare/", {"from": before.isoformat()})
     assert any(o["object_id"] == started["object_id"] for o in response.json()["objects"])
 

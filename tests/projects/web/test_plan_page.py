@@ -116,6 +116,17 @@ def test_query_count_is_flat_in_the_number_of_projects_and_milestones(plan_world
     assert small == large, f"{small} queries with 3 projects, {large} with 15"
 
 
+def test_the_page_costs_the_dashboards_queries_plus_the_session(plan_world: PlanWorld) -> None:
+    add_projects(plan_world.plan, 12, 6)
+
+    # The session and its user; the user's roles (cached across reads in production, forgotten
+    # by this test's client); the plan row, which carries the page's own four lists (milestones
+    # to act on, money, indicators, open agreements); the dashboard's five (phases, lines,
+    # projects with their counts, next forum, history). The API's dashboard costs the same five
+    # after the token and the plan row.
+    assert _queries(plan_world) == 9
+
+
 def test_a_creation_is_named_not_listed_and_links_to_other_rows_are_left_out() -> None:
     from projects.web.plan_display import readable_event
 
