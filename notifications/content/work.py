@@ -96,11 +96,20 @@ def milestone_moved(delivery: Delivery, event: HistoryEvent | None, plan: Plan |
 @composes(Kind.MILESTONE_UPDATE_POSTED)
 def update_posted(delivery: Delivery, event: HistoryEvent | None, plan: Plan | None, cluster: Cluster) -> Content:
     update = MilestoneUpdate.objects.select_related("milestone__project").get(pk=_oid(event))
-    heading = _("Progress on %(title)s") % {"title": update.milestone.title}
-    why = _follower(plan) + " " + _("Someone posted progress on a milestone: read it on the milestone's page.")
+    details = [(_("Date"), day(update.posted_on))]
+    details += [(_("Evidence"), update.evidence_url)] if update.evidence_url else []
+    if update.proposes_completion:
+        heading = _("Completion proposed: %(title)s") % {"title": update.milestone.title}
+        why = _follower(plan) + " " + _(
+            "The person responsible says this milestone is done: a coordinator confirms it on the milestone's page.")
+        link_text = _("Review and confirm completion")
+    else:
+        heading = _("Progress on %(title)s") % {"title": update.milestone.title}
+        why = _follower(plan) + " " + _("Someone posted progress on a milestone: read it on the milestone's page.")
+        link_text = _("Read the update")
     return Content(
-        f"{tag(cluster)} {heading}", heading, [update.note], [(_("Date"), day(update.posted_on))],
-        reverse("projects:milestone", args=[update.milestone_id]), link_text=_("Read the update"), why=why,
+        f"{tag(cluster)} {heading}", heading, [update.note], details,
+        reverse("projects:milestone", args=[update.milestone_id]), link_text=link_text, why=why,
     )
 
 

@@ -114,6 +114,8 @@ class MilestoneUpdateSerializer(serializers.Serializer):
     author = serializers.IntegerField(allow_null=True)
     posted_on = serializers.DateField()
     note = serializers.CharField()
+    evidence_url = serializers.CharField()
+    proposes_completion = serializers.BooleanField()
     version = serializers.IntegerField()
 
 
@@ -231,6 +233,11 @@ class MilestoneReasonSerializer(serializers.Serializer):
 class MilestoneUpdatePostSerializer(serializers.Serializer):
     note = serializers.CharField()
     posted_on = serializers.DateField(required=False, allow_null=True, default=None)
+    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)  # no "" default: format uri
+    proposes_completion = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The note asks a coordinator to complete the milestone (they confirm with POST .../complete/).",
+    )
 
 
 class IndicatorWriteSerializer(serializers.Serializer):

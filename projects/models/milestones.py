@@ -104,6 +104,9 @@ class MilestoneUpdate(VersionedModel):
     )
     posted_on = models.DateField(_("date"))
     note = models.TextField(_("note"))
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    # The responsible person asks the coordinator to mark the milestone completed (who confirms).
+    proposes_completion = models.BooleanField(_("proposes completion"), default=False)
 
     class Meta:
         verbose_name = _("milestone update")

@@ -38,7 +38,9 @@ INDICATOR_FIELDS: tuple[str, ...] = (
     "target_date", "version",
 )
 MEASUREMENT_FIELDS: tuple[str, ...] = ("id", "indicator", "measured_on", "value", "note", "version")
-UPDATE_FIELDS: tuple[str, ...] = ("id", "milestone", "author", "posted_on", "note", "version")
+UPDATE_FIELDS: tuple[str, ...] = (
+    "id", "milestone", "author", "posted_on", "note", "evidence_url", "proposes_completion", "version",
+)
 
 
 def today() -> dt.date:

@@ -243,9 +243,12 @@ def may_report_progress(user: Any, milestone: Milestone) -> bool:
 
 @transaction.atomic
 def milestone_update_post(
-    *, milestone_id: int, actor: Actor, note: str, posted_on: dt.date | str | None = None
+    *, milestone_id: int, actor: Actor, note: str, posted_on: dt.date | str | None = None, evidence_url: str = "",
+    proposes_completion: bool = False,
 ) -> MilestoneUpdate:
-    """Post a dated progress note (avance); the author is the acting user.
+    """Post a dated progress note (avance), with an optional evidence link; the author is the
+    acting user. `proposes_completion`: the note asks a coordinator to complete the milestone
+    (the milestone page offers them "Confirm completion"; nothing is completed here).
 
     Coordinators report on any milestone; a stakeholder only on one they are responsible for
     (403 otherwise, before any other check).
@@ -262,5 +265,16 @@ def milestone_update_post(
     cluster_id = milestone.plan.cluster_id
     day = cluster_today(cluster_id) if posted_on is None else to_date(posted_on, field="posted_on")
     refuse_future(day, cluster_id=cluster_id, field="posted_on")
-    update = MilestoneUpdate(milestone=milestone, author_id=actor.user_id, posted_on=day, note=note)
+    if proposes_completion and milestone.status not in Milestone.OPEN_STATUSES:
+        raise RuleViolation(_("Only an open milestone can be proposed for completion; this one is %(status)s."),
+                            status=milestone.get_status_display())
+    update = MilestoneUpdate(milestone=milestone, author_id=actor.user_id, posted_on=day, note=note,
+                             evidence_url=(evidence_url or "").strip(), proposes_completion=bool(proposes_completion))
     return create_with_history(update, actor=actor)
+
+
+def pending_completion_proposal(milestone: Milestone) -> MilestoneUpdate | None:
+    """The latest progress note proposing completion, while the milestone is still open."""
+    if milestone.status not in Milestone.OPEN_STATUSES:
+        return None
+    return milestone.updates.filter(proposes_completion=True).select_related("author").order_by("-id").first()

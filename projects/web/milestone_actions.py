@@ -48,7 +48,8 @@ def _reschedule_kwargs(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _update_kwargs(data: dict[str, Any]) -> dict[str, Any]:
-    return {"note": data["note"], "posted_on": data["posted_on"]}
+    return {"note": data["note"], "posted_on": data["posted_on"], "evidence_url": data["evidence_url"],
+            "proposes_completion": data["proposes_completion"]}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ def _initial(action: Action, milestone: Milestone, back: str) -> dict[str, Any]:
         initial["version"] = milestone.version
     if action.name == "complete":
         initial["completed_on"] = cluster_today(milestone.plan.cluster_id)
+        proposal = services.pending_completion_proposal(milestone)
+        if proposal is not None:  # confirming what the responsible person proposed
+            initial.update(note=proposal.note, evidence_url=proposal.evidence_url or milestone.evidence_url,
+                           completed_on=proposal.posted_on)
     if action.name == "reschedule":
         initial["due_date"] = milestone.due_date
     return initial

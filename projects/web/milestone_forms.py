@@ -46,4 +46,9 @@ class UpdatePostForm(ControlCharacterMixin, forms.Form):
     note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 4}))
     posted_on = forms.DateField(label=_("Date"), required=False, widget=date_input(),
                                 help_text=_("Leave empty for today."))
+    evidence_url = forms.URLField(label=_("Evidence link (optional)"), required=False, max_length=500,
+                                  assume_scheme="https")
+    proposes_completion = forms.BooleanField(
+        label=_("The milestone is done: propose it as completed (a coordinator confirms)"), required=False,
+    )
     next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

@@ -25,7 +25,7 @@ from plans.selectors import plan_list
 from plans.web.base import may, scoped_or_404
 from projects import selectors
 from projects.permissions import MILESTONE
-from projects.services.milestones import may_report_progress
+from projects.services.milestones import may_report_progress, pending_completion_proposal
 
 from .forms import MilestoneFilterForm, parse_month
 
@@ -128,4 +128,5 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
         # The responsible stakeholder may post a progress note too (MILESTONE "updates").
         "may_update": may(request.user, milestone.plan.cluster_id, MILESTONE.write_roles("updates"))
         and may_report_progress(request.user, milestone),
+        "proposal": pending_completion_proposal(milestone),
     })

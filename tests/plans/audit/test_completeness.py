@@ -63,7 +63,7 @@ COVERED: dict[str, set[str]] = {
     "projects.measurement": {"indicator", "measured_on", "value", "note"},
     "projects.milestone": {"project", "plan", "title", "description", "due_date", "baseline_due_date", "weight",
                            "responsible", "status", "completed_on", "completion_note", "evidence_url"},
-    "projects.milestoneupdate": {"milestone", "author", "posted_on", "note"},
+    "projects.milestoneupdate": {"milestone", "author", "posted_on", "note", "evidence_url", "proposes_completion"},
 }
 # Fields that only change together with another (a constraint ties them); callables get the instance.
 COUPLED: dict[tuple[str, str], dict[str, Any]] = {
