@@ -99,7 +99,7 @@ def test_a_new_time_asks_again_and_a_cancellation_asks_nothing(world: World) -> 
     cancelled = send_last_event()[world.bob.email]
     assert cancelled.startswith("You were invited to this forum as a stakeholder of Clúster Lácteo de Tucumán: it "
                                 "has been cancelled")
-    assert set(labelled_links(cancelled)) == {"See the forum", "Stop these emails"}
+    assert set(labelled_links(cancelled)) == {"See the forum", "Choose which emails you get", "Stop these emails"}
 
 
 def test_the_reminder_says_why_and_asks_for_the_reply(world: World) -> None:

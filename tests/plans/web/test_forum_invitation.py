@@ -4,6 +4,7 @@ read by the coordinator as replies per answer. A GET never records a reply."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -61,9 +62,12 @@ def test_the_invitation_shows_both_zones_the_address_the_agenda_the_buttons_and_
 ) -> None:
     client = opened_by_link(rosa, detail(world.forum))
     html = main_of(client.get(detail(world.forum)).content.decode())
-    # 12:00 UTC on 10 May 2031: 9 a.m. at the forum (Tucumán, UTC-3), 8 a.m. in New York (EDT).
-    assert re.search(r"9 a\.m\..*time in America/Argentina/Tucuman", html, re.S)
-    assert re.search(r"8 a\.m\..*your time, in America/New_York", html, re.S)
+    # The start in the forum's zone (Tucumán), then in hers (New York), each labelled.
+    starts = world.forum.starts_at
+    at_forum = starts.astimezone(zoneinfo.ZoneInfo("America/Argentina/Tucuman")).isoformat()
+    at_home = starts.astimezone(zoneinfo.ZoneInfo("America/New_York")).isoformat()
+    assert re.search(rf'datetime="{re.escape(at_forum)}".*time in America/Argentina/Tucuman', html, re.S)
+    assert re.search(rf'datetime="{re.escape(at_home)}".*your time, in America/New_York', html, re.S)
     assert "Sociedad Rural" in html and '<address class="plain-address">Camino del Perú 1050</address>' in html
     assert "Apertura<br>FODA" in html
     assert "csrfmiddlewaretoken" in html and f'action="{rsvp(world.forum)}"' in html
