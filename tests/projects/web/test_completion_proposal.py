@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from plans import links
-from plans.models import HistoryEvent
+from plans.models import HistoryEvent, Stakeholder
 from projects.models import Milestone, MilestoneUpdate
 from tests.world import World, build_world
 
@@ -33,6 +33,7 @@ def via_link(stakeholder_id: int, path: str) -> Client:
 def test_the_responsible_person_proposes_and_the_coordinator_confirms(world: World) -> None:
     milestone = world.own["milestone"]
     person = milestone.responsible
+    Stakeholder.objects.filter(pk=person.pk).update(language="en")  # her link session speaks her language
     page = reverse("projects:milestone", args=[milestone.pk])
     stakeholder = via_link(person.pk, page)
     mark = HistoryEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
