@@ -55,6 +55,29 @@ def _label(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
+PAGE_SECTION_MODELS: tuple[type[models.Model], ...] = (
+    FundingLine, Expenditure, Indicator, Measurement, Project, Agreement, Position, Forum,
+)
+
+
+def page_sections_as_of(plan_id: int, at: dt.datetime) -> dict[str, Any]:
+    """The plan page's money, indicators and open agreements as they stood at `at`, rebuilt from
+    the history as the report does (the quorum of an open agreement then is not rebuilt: the
+    members' own history is the cluster's, not the plan's)."""
+    state = rebuild(plan_id, at, types=tuple(_label(m) for m in PAGE_SECTION_MODELS))
+    rows = {model: [_typed(model, r) for r in state[_label(model)].values()] for model in PAGE_SECTION_MODELS}
+    agreements = [
+        {**a, "tally": a["counts"], "quorum_unknown": True}
+        for a in _agreements_as_of(rows[Agreement], rows[Position], rows[Forum])
+        if a.get("status") == Agreement.Status.OPEN
+    ]
+    return {
+        "money": money_by_source(_funding_as_of(rows[FundingLine], rows[Expenditure])),
+        "indicators": _indicators_as_of(rows[Indicator], rows[Measurement], rows[Project]),
+        "open_agreements": agreements,
+    }
+
+
 # --- Live --------------------------------------------------------------------------------------
 
 
@@ -245,24 +268,15 @@ def _funding_as_of(lines: list[dict[str, Any]], expenditures: list[dict[str, Any
 
 
 def money_by_source(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Funding lines (currency, source, budget, executed) in the shape of selectors.plan_money:
-    per currency, each of the four sources (zero when absent) and the currency's total."""
-    by_currency: dict[str, dict[str, dict[str, Decimal]]] = {}
+    """Funding lines (currency, source, budget, executed) in the shape of selectors.plan_money
+    (the same shaping: per currency, each of the four sources and the currency's total)."""
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
     for line in lines:
-        sums = by_currency.setdefault(line["currency"], {}).setdefault(line["source"], {"budget": ZERO,
-                                                                                      "executed": ZERO})
-        sums["budget"] += line["budget"]
-        sums["executed"] += line["executed"]
-    money = []
-    for currency in sorted(by_currency):
-        sources: list[dict[str, Any]] = []
-        for source in selectors.FUNDING_SOURCES:
-            amounts = by_currency[currency].get(source, {"budget": ZERO, "executed": ZERO})
-            sources.append({"source": source, "label": FundingLine.Source(source).label, **amounts,
-                            "pending": amounts["budget"] - amounts["executed"]})
-        total = {key: sum((s[key] for s in sources), ZERO) for key in ("budget", "executed", "pending")}
-        money.append({"currency": currency, "sources": sources, "total": total})
-    return money
+        found = sums.setdefault((line["currency"], line["source"]), {
+            "currency": line["currency"], "source": line["source"], "budget": ZERO, "executed": ZERO})
+        found["budget"] += line["budget"]
+        found["executed"] += line["executed"]
+    return selectors.money_from_sums(list(sums.values()))
 
 
 def _indicators_as_of(indicators: list[dict[str, Any]], measurements: list[dict[str, Any]],

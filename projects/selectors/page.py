@@ -97,8 +97,8 @@ def plan_row_for_page(
 def plan_page_as_of(plan_row: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
     """The plan page's keys as the plan stood at `at`, rebuilt from its history: phases, lines
     and projects with their progress, milestone counts and the milestones to act on then, the
-    next forum then, the changes up to then. Money, indicators and agreements are not rebuilt
-    (`partial` is True: the page says so rather than showing today's figures as the past's)."""
+    next forum then, the changes up to then. Money, indicators and open agreements are left empty
+    here (`partial` is True); the page fills them from projects.reports.page_sections_as_of."""
     page = _page_of(plan_dashboard_as_of(plan_row, at), on=timezone.localdate(at))
     milestones = page.pop("milestones")
     names = dict(
@@ -191,6 +191,12 @@ def _money_query(plan_id: int) -> QuerySet[Any]:
         FundingLine.objects.filter(project__plan_id=plan_id).values("currency", "source")
         .annotate(budget=Sum("budget"), executed=Sum("executed")).order_by("currency", "source")
     )
+
+
+def money_from_sums(sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Budget and executed sums per (currency, source) -> the money table's shape (also used by
+    the as-of report and page, projects/reports.py)."""
+    return _money_from(sums)
 
 
 def _money_from(sums: list[dict[str, Any]]) -> list[dict[str, Any]]:

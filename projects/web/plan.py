@@ -37,7 +37,7 @@ from plans.errors import ValidationFailed
 from plans.models import Cluster, HistoryEvent, Plan
 from plans.permissions import HISTORY
 from plans.web.base import may
-from projects import selectors
+from projects import reports, selectors
 from projects.permissions import DASHBOARD, MILESTONE, PROJECT
 
 from .plan_display import present
@@ -60,6 +60,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     if at is not None:
         seal_before_reading()  # changes caught at the database join the history first, as in the API
         page = selectors.plan_page_as_of(row, at)
+        page.update(reports.page_sections_as_of(row["id"], at), partial=False)
         if page["plan"] is None:
             at, problem = None, _("The plan did not exist yet on %(moment)s: this is the plan as it stands now.") % {
                 "moment": date_format(timezone.localtime(page["as_of"]), "DATETIME_FORMAT")}

@@ -71,7 +71,35 @@ def test_the_plan_just_before_a_change_is_shown_with_a_banner_and_no_write_contr
     assert f'id="event-{completed.pk - 1}"' in before
     assert [marker for marker in WRITE_MARKERS if marker in before] == []
     assert "/complete/" in live  # the coordinator's actions are back on the live page
-    assert "not rebuilt for a past moment" in section(before, "money-title")
+
+
+def test_money_and_indicators_are_as_they_stood(story: Story) -> None:
+    from decimal import Decimal
+
+    from projects.services.funding import expenditure_record, funding_line_create
+    from projects.services.indicators import indicator_create
+
+    actor = Actor.system(Source.COMMAND)
+    line = funding_line_create(project_id=story.project.pk, actor=actor, source="programme_grant", currency="ARS",
+                               budget=Decimal("1000000"))
+    budgeted = HistoryEvent.objects.latest("id")
+    expenditure_record(funding_line_id=line.pk, actor=actor, amount=Decimal("250000"),
+                       spent_on=timezone.localdate())
+    spent = HistoryEvent.objects.latest("id")
+    indicator_create(plan_id=story.plan.pk, actor=actor, name="Litros por día", unit="l", baseline_value=10,
+                     baseline_date=timezone.localdate(), target_value=20,
+                     target_date=timezone.localdate() + dt.timedelta(days=365))
+
+    before_money = section(page(story, before_event=budgeted.pk), "money-title")
+    budget_only = section(page(story, before_event=spent.pk), "money-title")
+    live = section(page(story), "money-title")
+    def shows(amount: str, html: str) -> bool:  # 1.000.000 in Spanish, 1,000,000 in English
+        return re.search(amount.replace(".", "[.,]"), html) is not None
+
+    assert not shows("1.000.000", before_money) and shows("1.000.000", budget_only) and shows("1.000.000", live)
+    assert not shows("250.000", budget_only) and shows("250.000", live)  # executed only after the expenditure
+    assert "not rebuilt" not in budget_only
+    assert "Litros por día" not in page(story, before_event=spent.pk) and "Litros por día" in page(story)
 
 
 def test_as_of_a_moment_is_the_same_page_as_before_the_event_at_it(story: Story) -> None:
