@@ -105,8 +105,9 @@ def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng:
 # --- shapes and databases ------------------------------------------------------------------------
 def shape(scale: int, events_fraction: float = 1.0, projects: int = PROJECTS_EACH,
           milestones: int = MILESTONES_EACH) -> dict[str, int]:
+    """The 50 active clusters keep 20,000 events each at every scale; the others get the fraction."""
     return {"clusters": ACTIVE_CLUSTERS * scale, "projects": projects, "milestones": milestones,
-            "events_each": int(EVENTS_EACH * events_fraction)}
+            "events_each": EVENTS_EACH, "events_each_other": int(EVENTS_EACH * events_fraction)}
 
 
 def db_url(scale: int) -> str:
@@ -179,7 +180,8 @@ def build(wanted: dict[str, int], progress: bool = True) -> None:
     bar.close()
     clusters = list(Cluster.objects.filter(slug__startswith="scale-").order_by("id").values_list("pk", flat=True))
     add_people(clusters[:ACTIVE_CLUSTERS], stakeholders_each=STAKEHOLDERS_EACH)
-    add_history(clusters, wanted["events_each"], progress=progress)
+    add_history(clusters[:ACTIVE_CLUSTERS], wanted["events_each"], progress=progress)
+    add_history(clusters[ACTIVE_CLUSTERS:], wanted["events_each_other"], progress=progress)
     from plans.models import Source
     from plans.services.clusters import cluster_create
     from plans.services.history import Actor
@@ -195,12 +197,14 @@ def add_people(cluster_ids: list[int], *, stakeholders_each: int, coordinators: 
     organizations, milestones answered for, open agreements, notification profiles."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import transaction
+    from django.db.models import F
 
     from notifications.services.recipients import ensure_profiles
     from plans.models import Agreement, Organization, Plan, Role, RoleAssignment, Source, Stakeholder
     from plans.services.agreements import agreement_create
     from plans.services.history import Actor, declare_application_write
+    from projects.models import Milestone
 
     user_model = get_user_model()
     unusable = make_password(None)  # people open pages with sessions and call the API with tokens
@@ -233,11 +237,9 @@ def add_people(cluster_ids: list[int], *, stakeholders_each: int, coordinators: 
                 for k, u in enumerate(users)
             )
             plan_id = Plan.objects.filter(cluster_id=cid).values_list("pk", flat=True).get()
-            with connection.cursor() as cursor:  # every milestone has a responsible person, round-robin
-                cursor.execute(
-                    "UPDATE projects_milestone SET responsible_id = (%s::bigint[])[(id %% %s) + 1] WHERE plan_id = %s",
-                    [[p.pk for p in people], len(people), plan_id],
-                )
+            milestones = Milestone.objects.filter(plan_id=plan_id).annotate(turn=F("id") % len(people))
+            for k, person in enumerate(people):  # every milestone has a responsible person, round-robin
+                milestones.filter(turn=k).update(responsible=person)
     for cid in cluster_ids:
         plan_id = Plan.objects.filter(cluster_id=cid).values_list("pk", flat=True).get()
         for n in range(AGREEMENTS_EACH):
@@ -291,12 +293,16 @@ def add_history(cluster_ids: list[int], per_cluster: int, *, progress: bool = Tr
                                     content["object_repr"], plan_id, canonical_json(changes), "", "{}", False, prev,
                                     digest))
                     prev = digest
-            # The head's guard lets it move one appended event at a time: so it does, server-side.
+            first_seq = head.last_seq + 1
+        # The head's guard lets it move one appended event at a time: so it does, server-side,
+        # committing every 200 steps (one long transaction would make each step walk all the
+        # row versions before it).
+        with connection.cursor() as cursor:
             cursor.execute(
                 "DO $$ DECLARE s bigint; BEGIN FOR s IN %s..%s LOOP UPDATE plans_historychainhead h SET last_seq = s, "
                 "last_hash = e.hash FROM plans_historyevent e WHERE h.chain_id = %s AND e.chain_id = %s "
-                "AND e.chain_seq = s; END LOOP; END $$",
-                [head.last_seq + 1, seq, cid, cid],
+                "AND e.chain_seq = s; IF s %% 200 = 0 THEN COMMIT; END IF; END LOOP; END $$",
+                [first_seq, seq, cid, cid],
             )
         bar.update(per_cluster)
     bar.close()
