@@ -104,10 +104,11 @@ def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng:
 
 # --- shapes and databases ------------------------------------------------------------------------
 def shape(scale: int, events_fraction: float = 1.0, projects: int = PROJECTS_EACH,
-          milestones: int = MILESTONES_EACH) -> dict[str, int]:
-    """The 50 active clusters keep 20,000 events each at every scale; the others get the fraction."""
+          milestones: int = MILESTONES_EACH, events_each: int = EVENTS_EACH) -> dict[str, int]:
+    """The 50 active clusters keep `events_each` events at every scale; the others get the fraction."""
     return {"clusters": ACTIVE_CLUSTERS * scale, "projects": projects, "milestones": milestones,
-            "events_each": EVENTS_EACH, "events_each_other": int(EVENTS_EACH * events_fraction)}
+            "events_each": events_each,
+            "events_each_other": int(events_each * events_fraction) if scale > 1 else 0}
 
 
 def db_url(scale: int) -> str:
@@ -158,7 +159,7 @@ def built_shape() -> dict[str, int] | None:
         return None
 
     row = Cluster.objects.filter(slug="load-meta").values_list("sector", flat=True).first()
-    return json.loads(row) if row else None
+    return {"events_each_other": 0, **json.loads(row)} if row else None
 
 
 # --- the programme ---------------------------------------------------------------------------------
@@ -356,10 +357,12 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     for user in users:
         if user.pk in clusters_of:
             coordinators.append({**credentials(user), "plans": [plans_of_cluster[c] for c in clusters_of[user.pk]]})
-    for s in Stakeholder.objects.filter(user__in=users).select_related("user"):
-        plan_id = plans_of_cluster[s.cluster_id]
-        stakeholders.append({**credentials(s.user), "plans": [plan_id], "organization": s.organization_id,
-                             "agreements": agreements[plan_id], "own_milestones": own[s.user_id][:20]})
+    by_id = {u.pk: u for u in users}
+    for user_id, cluster_id, organization_id in Stakeholder.objects.filter(user__in=users).values_list(
+            "user_id", "cluster_id", "organization_id"):
+        plan_id = plans_of_cluster[cluster_id]
+        stakeholders.append({**credentials(by_id[user_id]), "plans": [plan_id], "organization": organization_id,
+                             "agreements": agreements[plan_id], "own_milestones": own[user_id][:20]})
     milestones: dict[str, list[int]] = {}
     open_milestones: dict[str, list[int]] = {}
     for plan_id in active_plans:
@@ -477,7 +480,12 @@ def drain(event_mark: int, delivery_mark: int, smtp: CountingHandler, smtp_mark:
         if time.perf_counter() - started > timeout:
             break
         time.sleep(0.25)
+    occurred = dict(writes.values_list("pk", "occurred_at"))
+    lags = sorted((sent_at - occurred[event_id]).total_seconds()
+                  for sent_at, event_id in ours.filter(sent_at__isnull=False).values_list("sent_at", "event_id")
+                  if event_id in occurred)
     return {"drain_s": time.perf_counter() - started, "events": writes.count(), "emails": ours.count(),
+            "lag_p50": lags[len(lags) // 2] if lags else 0.0, "lag_p95": lags[int(len(lags) * 0.95)] if lags else 0.0,
             "sent": sent, "received": received, "not_final": unsent, "undispatched": undispatched,
             "failed": ours.filter(status=Delivery.Status.FAILED).count()}
 
@@ -559,14 +567,15 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         "steps' counts): " + mix_text(one["steps"]) + ".",
         "",
         "| virtual users | requests | req/s | p50 ms | p95 ms | p99 ms | errors | writes (events) | emails caused "
-        "| outbox drain after the step s | 1-min load avg before |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "(received) | email p50 / p95 s after its write | outbox drain after the step s | 1-min load avg before |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for st in one["steps"]:
+        d = st["drain"]
         lines.append(
             f"| {st['users']} | {st['requests']:,} | {st['rps']:.1f} | {st['p50']:.0f} | {st['p95']:.0f} | "
-            f"{st['p99']:.0f} | {st['errors']} | {st['drain']['events']:,} | {st['drain']['emails']:,} "
-            f"({st['drain']['received']:,} received) | {st['drain']['drain_s']:.1f} | {st['load_before']:.1f} |"
+            f"{st['p99']:.0f} | {st['errors']} | {d['events']:,} | {d['emails']:,} ({d['received']:,}) | "
+            f"{d.get('lag_p50', 0):.1f} / {d.get('lag_p95', 0):.1f} | {d['drain_s']:.1f} | {st['load_before']:.1f} |"
         )
     top = best(one["steps"])
     lines += [""]
@@ -637,8 +646,9 @@ def growth_lines(one: dict[str, Any], ten: dict[str, Any]) -> list[str]:
         "### Growth", "",
         f"The same people, mix and steps at {ten['scale']}x the data ({ten['stamp']}): {s['clusters']} clusters, "
         f"{ten['counts']['milestones']:,} milestones, {ten['counts']['events']:,} history events"
-        + (f" ({ten['events_fraction'] * 100:.0f} % of the 10x events: disk and time)" if ten["events_fraction"] < 1
-           else "")
+        + (f": {s['events_each']:,} in each of the first {ACTIVE_CLUSTERS} clusters as at 1x, "
+           f"{s['events_each_other']:,} in each of the others ({ten['events_fraction'] * 100:.0f} % of 10x's "
+           "history, for the time the build takes here)" if ten["events_fraction"] < 1 else "")
         + f"; the 1,020 people stay in the first {ACTIVE_CLUSTERS} clusters. Target: p95 within 1.5x of 1x.", "",
         "| virtual users | p95 ms 1x | p95 ms 10x | ratio | req/s 1x | req/s 10x | errors 10x | drain s 10x |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -676,9 +686,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (2-4 on 2 cores)")
     parser.add_argument("--celery", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--scale", type=int, default=1, help="1 (one programme) or 10 (growth)")
-    parser.add_argument("--events-fraction", type=float, default=1.0, help="share of the scale's history events")
+    parser.add_argument("--events-fraction", type=float, default=1.0,
+                        help="share of --events-each in the clusters beyond the first 50 (disk and time)")
     parser.add_argument("--projects", type=int, default=PROJECTS_EACH, help="projects per plan")
     parser.add_argument("--milestones", type=int, default=MILESTONES_EACH, help="milestones per project")
+    parser.add_argument("--events-each", type=int, default=EVENTS_EACH, help="earlier events per active cluster")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -693,7 +705,7 @@ def main() -> None:
     controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)  # type: ignore[arg-type]
     controller.start()
     env = env_for(args.scale, smtp_port, port)
-    wanted = shape(args.scale, args.events_fraction, args.projects, args.milestones)
+    wanted = shape(args.scale, args.events_fraction, args.projects, args.milestones, args.events_each)
     url = db_url(args.scale)
     ensure_database(url, fresh=False)
     setup_django(env)
