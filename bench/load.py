@@ -77,7 +77,7 @@ class Request:
 
 def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng: random.Random) -> Request | None:
     """The request `person` makes for `route`: pages with their session cookie, the API with their
-    token. None when there is nothing left to do (no open milestone left to complete)."""
+    token. None when there is nothing to do (no open milestone left to complete, none to report on)."""
     method, template, _who = ROUTES[route]
     plan = rng.choice(person["plans"])
     values: dict[str, Any] = {"plan": plan, "milestone": rng.choice(people["milestones"][str(plan)])}
@@ -89,6 +89,8 @@ def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng:
         values["open_milestone"] = pool.pop()  # each once: a second completion would be refused (400)
         body = {"completed_on": people["completed_on"], "note": "Entregado y verificado en la visita."}
     elif route == "POST progress note":
+        if not person["own_milestones"]:
+            return None
         values["own_milestone"] = rng.choice(person["own_milestones"])
         body = {"note": "Avance: se recibieron los presupuestos de los proveedores."}
     elif route == "POST position":
@@ -362,7 +364,7 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
             "user_id", "cluster_id", "organization_id"):
         plan_id = plans_of_cluster[cluster_id]
         stakeholders.append({**credentials(by_id[user_id]), "plans": [plan_id], "organization": organization_id,
-                             "agreements": agreements[plan_id], "own_milestones": own[user_id][:20]})
+                             "agreements": agreements[plan_id], "own_milestones": own.get(user_id, [])[:20]})
     milestones: dict[str, list[int]] = {}
     open_milestones: dict[str, list[int]] = {}
     for plan_id in active_plans:

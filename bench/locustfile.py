@@ -19,7 +19,7 @@ from locust import FastHttpUser, constant_throughput, task
 from bench.load import ROUTES, request_for
 
 PEOPLE: dict[str, Any] = json.loads(open(os.environ["BENCH_LOAD_PEOPLE"], encoding="utf-8").read())  # noqa: SIM115
-FALLBACK = "GET /api/v1/me/"  # when no open milestone is left to complete
+FALLBACK = "GET /api/v1/me/"  # when there is nothing to complete or report on
 
 
 class Person(FastHttpUser):

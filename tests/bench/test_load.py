@@ -32,7 +32,7 @@ def tasks_by_kind() -> dict[str, set[str]]:
     for node in ast.parse(LOCUSTFILE.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ClassDef) and node.name in KIND_OF_CLASS:
             found[KIND_OF_CLASS[node.name]] = {
-                call.args[0].value for call in ast.walk(node)
+                str(call.args[0].value) for call in ast.walk(node)
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "call"
                 and call.args and isinstance(call.args[0], ast.Constant)
             }
