@@ -310,6 +310,7 @@ def add_history(cluster_ids: list[int], per_cluster: int, *, progress: bool = Tr
         bar.update(per_cluster)
     bar.close()
     with connection.cursor() as cursor:
+        cursor.execute("VACUUM FULL plans_historychainhead")  # one row per cluster, and every step's dead version
         cursor.execute("ANALYZE")
 
 
@@ -485,7 +486,7 @@ def drain(event_mark: int, delivery_mark: int, smtp: CountingHandler, smtp_mark:
     occurred = dict(writes.values_list("pk", "occurred_at"))
     lags = sorted((sent_at - occurred[event_id]).total_seconds()
                   for sent_at, event_id in ours.filter(sent_at__isnull=False).values_list("sent_at", "event_id")
-                  if event_id in occurred)
+                  if sent_at is not None and event_id in occurred)
     return {"drain_s": time.perf_counter() - started, "events": writes.count(), "emails": ours.count(),
             "lag_p50": lags[len(lags) // 2] if lags else 0.0, "lag_p95": lags[int(len(lags) * 0.95)] if lags else 0.0,
             "sent": sent, "received": received, "not_final": unsent, "undispatched": undispatched,
@@ -543,6 +544,11 @@ def machine_lines() -> list[str]:
     return api.machine()
 
 
+def realistic_step(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The step closest to 1,020 people making one request a minute each."""
+    return min(steps, key=lambda st: abs(st["rps"] - 1020 / 60))
+
+
 def best(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
     ok = [s for s in steps if s["p95"] < P95_TARGET_MS and s["errors"] == 0]
     return max(ok, key=lambda s: s["rps"]) if ok else None
@@ -580,16 +586,29 @@ def section(results: dict[int, dict[str, Any]]) -> str:
             f"{d.get('lag_p50', 0):.1f} / {d.get('lag_p95', 0):.1f} | {d['drain_s']:.1f} | {st['load_before']:.1f} |"
         )
     top = best(one["steps"])
+    realistic = realistic_step(one["steps"])
     lines += [""]
     if top:
         lines.append(
             f"**Requests/s at p95 < {P95_TARGET_MS} ms: {top['rps']:.1f}** ({top['users']} virtual users, p95 "
-            f"{top['p95']:.0f} ms, {top['errors']} errors). At one request every 30 s per person (a busy day: "
-            f"a page, a list, a note), that is about {top['rps'] * 30:,.0f} people at once."
+            f"{top['p95']:.0f} ms, {top['errors']} errors). At one request a minute per person that is about "
+            f"{top['rps'] * 60:,.0f} people at once."
         )
     else:
-        lines.append(f"No step kept p95 under {P95_TARGET_MS} ms on this run.")
-    routes_top = top or one["steps"][0]
+        lines.append(f"**No step kept p95 under {P95_TARGET_MS} ms on this run**, not even the lightest "
+                     f"({one['steps'][0]['rps']:.1f} req/s, p95 {one['steps'][0]['p95']:.0f} ms).")
+    errors = sum(st["errors"] for st in one["steps"])
+    emails = sum(st["drain"]["emails"] for st in one["steps"])
+    received = sum(st["drain"]["received"] for st in one["steps"])
+    lines.append(
+        f"At a fixed realistic rate — the 1,020 people each making one request a minute, about "
+        f"{1020 / 60:.0f} req/s: the {realistic['users']}-user step — **{realistic['rps']:.1f} req/s, p95 "
+        f"{realistic['p95']:.0f} ms, p50 {realistic['p50']:.0f} ms, {realistic['errors']} errors**. Errors over all "
+        f"steps: **{errors}**. Emails caused over all steps: {emails:,}, {received:,} received by the SMTP server; "
+        "the longest outbox drain after a step's end: "
+        f"{max(st['drain']['drain_s'] for st in one['steps']):.1f} s."
+    )
+    routes_top = realistic
     lines += ["", f"Per route at {routes_top['users']} virtual users:", "",
               "| route | requests | p50 ms | p95 ms | errors |", "| --- | ---: | ---: | ---: | ---: |"]
     for name, r in sorted(routes_top["routes"].items(), key=lambda kv: -kv[1]["requests"]):
