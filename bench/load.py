@@ -16,7 +16,9 @@ drawn from the 1,020. Per step: requests/s, p50/p95/p99, errors, and the outbox 
 the end of the step until every email the step's writes caused is dispatched, sent and
 received by the SMTP server). The table goes to stdout and to docs/benchmarks.md ("## Load").
 
-    python -m bench.load [--steps 10,20,30,40] [--step-seconds 40] [--workers 3] [--scale 1] [--no-write]
+    python -m bench.load [--steps 2,4,6,10,20] [--step-seconds 40] [--workers 3] [--scale 1] [--no-write]
+    python -m bench.load --scale 10 --events-fraction 0.1   # growth: 500 clusters, 1M milestones
+    python -m bench.load --report-only                       # the section again from the last results
 
 This module imports only the standard library at the top: the locustfile and the tests read
 `ROUTES` and `request_for` from it without Django or locust.
@@ -701,7 +703,7 @@ def counts() -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--steps", default="10,20,30,40", help="virtual users per step")
+    parser.add_argument("--steps", default="2,4,6,10,20", help="virtual users per step")
     parser.add_argument("--step-seconds", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (2-4 on 2 cores)")
@@ -714,7 +716,11 @@ def main() -> None:
     parser.add_argument("--events-each", type=int, default=EVENTS_EACH, help="earlier events per active cluster")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the section from the last results")
     args = parser.parse_args()
+    if args.report_only:
+        report(write=not args.no_write)
+        return
 
     from aiosmtpd.controller import Controller
 
@@ -790,10 +796,17 @@ def main() -> None:
         "stamp": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine_lines(),
     }
     result_path(args.scale).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    report(write=not args.no_write)
+
+
+def report(*, write: bool) -> None:
+    """The section from the last results of each scale (var/bench_load/result_x*.json)."""
+    from bench import api
+
     results = {k: json.loads(result_path(k).read_text()) for k in (1, 10) if result_path(k).exists()}
     text = section(results)
     print(text)
-    if not args.no_write:
+    if write:
         api.write_section(ROOT / "docs" / "benchmarks.md", text, heading="## Load")
 
 
