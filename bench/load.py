@@ -684,7 +684,16 @@ def growth_lines(one: dict[str, Any], ten: dict[str, Any]) -> list[str]:
         ratio = st["p95"] / base["p95"] if base["p95"] else 0
         lines.append(f"| {st['users']} | {base['p95']:.0f} | {st['p95']:.0f} | {ratio:.2f}x | {base['rps']:.1f} | "
                      f"{st['rps']:.1f} | {st['errors']} | {st['drain']['drain_s']:.1f} |")
-    lines += ["", f"1-minute load average at the start of the 10x run: {ten['load_start']:.1f}.", ""]
+    lines += ["", f"1-minute load average at the start of the 10x run: {ten['load_start']:.1f}."]
+    ones = {q["route"]: q for q in one["hot"]}
+    grown = [(q["route"], ones[q["route"]]["db_ms"], q["db_ms"]) for q in ten["hot"]
+             if q["route"] in ones and q["db_ms"] > max(3 * ones[q["route"]]["db_ms"], 20)]
+    if grown:
+        listed = "; ".join(f"{route} {a:.0f} -> {b:.0f} ms" for route, a, b in grown)
+        lines.append(f"Database time that grew with the data (per request, in process, table below): {listed}.")
+    else:
+        lines.append("No route's database time grew more than 3x with the data (table below).")
+    lines.append("")
     return lines
 
 
