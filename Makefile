@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pmc_tracker
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test install install-dev web worker beat lint typecheck security pytest pytest-sqlite \
-        pytest-postgres messages bench bench-api bench-notifications bench-history bench-report scale-data clean
+        pytest-postgres messages bench bench-api bench-notifications bench-history bench-report bench-load scale-data clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,7 @@ clean:
 bench-api: install-dev ; $(PY) -m bench.api  # 200 projects x 25 milestones on PostgreSQL (BENCH_DATABASE_URL), table in docs/benchmarks.md
 bench-notifications: install-dev ; $(PY) -m bench.notifications  # reminder sweep at 100k/1M milestones, 10k fan-out, SMTP rate (PostgreSQL pmc_bench_notif, Redis DB 14); figures in docs/benchmarks.md
 bench-report: install-dev ; $(PY) -m bench.report  # the assembly report (HTML and PDF) of the bench-api plan (PostgreSQL pmc_bench); figures in docs/benchmarks.md
+bench-load: install-dev ; $(PY) -m bench.load $(ARGS)  # locust mix of one programme (50 clusters, 1,020 people) on gunicorn + PostgreSQL (pmc_bench_load) + Redis DB 13 + Celery + SMTP; ARGS="--scale 10" for growth; docs/benchmarks.md "## Load"
 bench-history: install-dev ; $(PY) -m bench.history  # 200k and 1M events over 50 plans on PostgreSQL (pmc_bench_history); figures in docs/benchmarks.md
 scale-data: install-dev ; PMC_ENV=$${PMC_ENV:-development} $(PY) -m bench.scale_data $(ARGS)  # synthetic plans in the configured database, e.g. ARGS="--plans 10 --projects 100 --milestones 10"
 .PHONY: bench-web chaos
