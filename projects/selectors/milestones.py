@@ -116,10 +116,11 @@ def milestone_filter_choices(plan_id: int) -> dict[str, list[tuple[int, str]]]:
             "id", "code", "title"
         )
     ]
+    # An IN over the plan's milestones (their plan index), not a DISTINCT join: at 1M milestones the
+    # join walked the responsible index over every row (docs/benchmarks.md, "Load", growth).
     responsibles = list(
-        Stakeholder.objects.filter(milestones__plan_id=plan_id).distinct().order_by("name", "id").values_list(
-            "id", "name"
-        )
+        Stakeholder.objects.filter(pk__in=Milestone.objects.filter(plan_id=plan_id).values("responsible_id"))
+        .order_by("name", "id").values_list("id", "name")
     )
     return {"projects": projects, "responsibles": responsibles}
 
