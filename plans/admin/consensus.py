@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -17,6 +19,7 @@ from plans.admin.base import (
     pk_of,
     service_action,
 )
+from plans.forum_selectors import agreement_tally
 from plans.models import (
     Agreement,
     Forum,
@@ -92,6 +95,8 @@ class PositionInline(ServiceInline):
     model = Position
     fields = ("organization", "position", "comment", "recorded_by")
     readonly_fields = ("recorded_by",)
+    classes = ("collapse",)  # 70-odd members: folded, so the agreement itself stays on the first screen
+    extra = 0
 
     def _record(self, actor: Actor, agreement_id: int, form: Any) -> Any:
         data = form.cleaned_data
@@ -117,15 +122,23 @@ class AgreementAdmin(ServiceAdmin):
     list_filter = (cluster_filter("plan__cluster"), "subject", "rule", "status")
     search_fields = ("title", "text")
     list_select_related = ("plan",)
-    fields = ("plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status", "tally",
-              "decided_at")
+    fields = ("plan", "phase", "forum", "title", "text", "subject", "rule", "quorum_percent", "status",
+              "tally_summary", "decided_at")
     inlines = (PositionInline,)
     actions = (service_action(_("Close the selected agreements (count the positions)"), _close_agreement,
                               ngettext_lazy("%(count)d agreement closed.", "%(count)d agreements closed.", "count")),)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # An agreement's terms are fixed once opened: positions are recorded, then it is closed.
-        return self.fields if obj else ("status", "tally", "decided_at")
+        return self.fields if obj else ("status", "tally_summary", "decided_at")
+
+    @admin.display(description=_("tally"))
+    def tally_summary(self, obj: Agreement) -> Any:
+        """The positions counted (stored once decided, so far while open), as words, not JSON."""
+        if obj is None or obj.pk is None:
+            return "—"
+        tally = agreement_tally(agreement=obj)
+        return format_html_join(", ", "{}: {}", ((capfirst(row.label), row.count) for row in tally.rows)) or "—"
 
     def service_create(self, request: HttpRequest, actor: Actor, form: Any) -> Any:
         values = model_values(form, changed_only=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -98,3 +100,23 @@ def test_the_by_cluster_filter_names_only_the_clusters_one_may_see(
     page = coordinator_client.get(reverse(f"admin:{changelist}_changelist"))
     assert page.status_code == 200
     assert "Cluster fruit" not in page.content.decode()  # one visible cluster: no filter at all
+
+
+def test_the_agreement_page_shows_the_tally_in_words_and_folds_the_positions(
+    coordinator_client: Client, dairy: Side,
+) -> None:
+    from plans.models import Agreement, Organization, Position
+    from tests.factories import AgreementFactory, OrganizationFactory, PositionFactory
+
+    agreement = AgreementFactory.create(plan=dairy.plan, status=Agreement.Status.ADOPTED,
+                                        tally={"agree": 2, "abstain": 0, "disagree": 1, "block": 0, "quorum": 2})
+    for n in range(3):
+        organization = OrganizationFactory.create(cluster=dairy.cluster, membership=Organization.Membership.FULL)
+        PositionFactory.create(agreement=agreement, organization=organization,
+                               position=Position.Value.DISAGREE if n == 2 else Position.Value.AGREE)
+    page = coordinator_client.get(reverse("admin:plans_agreement_change", args=[agreement.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '"agree": 2' not in html and "{&quot;agree" not in html  # no raw JSON
+    assert re.search(r"(Agree|De acuerdo): 2", html) and re.search(r"(Disagree|En desacuerdo): 1", html)
+    assert re.search(r'<fieldset class="[^"]*collapse|<details', html)  # the positions are folded
