@@ -123,7 +123,9 @@ def _digest(delivery: Delivery, cluster: Cluster) -> Content:
         except (LookupError, ValueError, ObjectDoesNotExist):
             continue  # the object is gone; the digest lists what still exists
     heading = ngettext("%(count)d update", "%(count)d updates", len(items)) % {"count": len(items)}
-    return Content(f"[{cluster.name}] {_('Your digest')}: {heading}", _("Your digest"), items=items)
+    why = _("You get this digest because you chose to receive these updates together rather than one by one; "
+            "each item links to its page. You can change how often in your preferences.")
+    return Content(f"[{cluster.name}] {_('Your digest')}: {heading}", _("Your digest"), items=items, why=why)
 
 
 def compose(delivery: Delivery) -> Content:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.kinds import Kind
 from notifications.models import Delivery, DigestEntry, DispatchRecord, Frequency, NotificationProfile, Subscription
@@ -137,3 +137,14 @@ def test_no_invitation_to_a_forum_already_past(world: World) -> None:
     forum_schedule(phase_id=phase.pk, actor=world.coordinator_actor, title="Foro de lanzamiento",
                    starts_at=timezone.now() - dt.timedelta(days=30))
     assert dispatch.dispatch_event(event_id=last_event("plans.forum").pk) == []
+
+
+def test_a_digest_says_in_its_first_line_why_it_comes(world: World) -> None:
+    from notifications.content import compose
+
+    delivery = Delivery.objects.create(
+        dedup_key="digest-why", kind=Kind.DIGEST, to_email="x@example.org", cluster=world.cluster, language="en",
+    )
+    with translation.override("en"):
+        content = compose(delivery)
+    assert content.why.startswith("You get this digest because you chose")
