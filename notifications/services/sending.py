@@ -29,6 +29,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 from django.db.models import Min
 from django.utils import timezone
 
@@ -104,6 +105,9 @@ def send_one(delivery: Delivery, *, conn: BaseEmailBackend, contents: dict[tuple
         message = render(delivery, contents=contents)
     except SoftTimeLimitExceeded:
         raise
+    except DatabaseError as exc:  # a lock timeout, a failover, two workers creating one person's link account
+        logger.warning("rendering delivery %s met a database error; it is retried: %r", delivery.pk, exc)
+        return Attempt(Outcome.TRANSIENT, f"rendering failed (database): {exc!r}")
     except Exception as exc:  # a bug or a vanished object: retrying will not help
         logger.exception("rendering delivery %s failed", delivery.pk)
         return Attempt(Outcome.PERMANENT, f"rendering failed: {exc!r}")

@@ -76,6 +76,23 @@ def test_a_message_that_cannot_be_rendered_is_permanent(world: World) -> None:
     assert mail.outbox == []
 
 
+def test_a_database_error_while_rendering_is_tried_again(world: World, monkeypatch: Any) -> None:
+    """A lock timeout, or two workers creating one person's link account at once, is not the
+    message's fault: the delivery waits for another attempt instead of failing for good."""
+    from django.db import OperationalError
+
+    from notifications import rendering
+
+    def locked(*args: Any, **kwargs: Any) -> str:  # what the database answers under a lock timeout
+        raise OperationalError("database is locked")
+
+    delivery = claimed(world)
+    monkeypatch.setattr(rendering, "recipient_url", locked)  # where each link is minted, in the database
+    attempt = attempt_with(delivery, get_connection())
+    assert attempt.outcome is Outcome.TRANSIENT and "database" in attempt.error
+    assert mail.outbox == []
+
+
 def test_a_time_limit_during_the_hand_over_is_in_doubt_and_interrupts(world: World) -> None:
     limit = SoftTimeLimitExceeded()
     attempt = attempt_with(claimed(world), Raising(limit))
