@@ -168,3 +168,16 @@ def current_plan(plans_newest_first: list[Plan]) -> Plan | None:
         if plan.status in Plan.OPEN_STATUSES:
             return plan
     return plans_newest_first[0] if plans_newest_first else None
+
+
+def active_stakeholder_ids(*, email: str | None = None, pk: int | None = None) -> list[int]:
+    """Who a fresh personal link goes to: the active stakeholders with that address (in any
+    cluster), or the one named by an expired link."""
+    rows = Stakeholder.objects.filter(is_active=True)
+    if email is not None:
+        rows = rows.filter(email__iexact=email)
+    elif pk is not None:
+        rows = rows.filter(pk=pk)
+    else:
+        return []
+    return list(rows.values_list("pk", flat=True))

@@ -21,9 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans import links
+from plans import links, selectors
 from plans.client_ip import client_ip
-from plans.models import Stakeholder
 
 # At most this many fresh-link requests per hour from one client, and emails to one person.
 PER_CLIENT_PER_HOUR = 10
@@ -102,16 +101,14 @@ def fresh_link(request: HttpRequest) -> HttpResponse:
                 path: str | None = links.local_path(data.get("p"))
             except links.LinkRefused:
                 path = None
-            _send(list(Stakeholder.objects.filter(pk=stakeholder_id, is_active=True).values_list("pk", flat=True)),
-                  path)
+            _send(selectors.active_stakeholder_ids(pk=stakeholder_id), path)
     else:
         form = FreshLinkForm(request.POST)
         if not form.is_valid():
             return _no_referrer(render(request, "plans/link_refused.html", {"reason": "invalid", "form": form},
                                        status=400))
         email = form.cleaned_data["email"]
-        _send(list(Stakeholder.objects.filter(email__iexact=email, is_active=True).values_list("pk", flat=True)),
-              None)
+        _send(selectors.active_stakeholder_ids(email=email), None)
     return _no_referrer(render(request, "plans/link_sent.html", {"throttled": False}))
 
 
