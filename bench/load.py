@@ -11,13 +11,14 @@ them). `--scale 10` builds 10x the clusters, milestones and events in a second d
 Then serves the app as production does — gunicorn (sync workers) on PostgreSQL, Redis for
 the cache and the Celery broker, a real Celery worker, a real SMTP server (aiosmtpd, in this
 process, on loopback) — and runs locust headless (bench/locustfile.py) in steps of N virtual
-users, each doing one request per second of the mix in `ROUTES`, with every request's person
-drawn from the 1,020. Per step: requests/s, p50/p95/p99, errors, and the outbox drain (from
-the end of the step until every email the step's writes caused is dispatched, sent and
-received by the SMTP server). The table goes to stdout and to docs/benchmarks.md ("## Load").
+users, each doing on average one request per second of the mix in `ROUTES` (Poisson arrivals:
+independent people, not users in step), with every request's person drawn from the 1,020.
+Per step: requests/s, p50/p95/p99, errors, and the outbox drain (from the end of the step
+until every email the step's writes caused is dispatched, sent and received by the SMTP
+server). The table goes to stdout and to docs/benchmarks.md ("## Load").
 
     python -m bench.load [--steps 2,4,6,10,20] [--step-seconds 40] [--workers 3] [--scale 1] [--no-write]
-    python -m bench.load --scale 10 --events-fraction 0.1   # growth: 500 clusters, 1M milestones
+    python -m bench.load --scale 10                          # growth: 500 clusters, 1M milestones, 10M events
     python -m bench.load --report-only                       # the section again from the last results
 
 This module imports only the standard library at the top: the locustfile and the tests read
@@ -572,7 +573,8 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         f"gunicorn with {one['workers']} sync workers on loopback, PostgreSQL, Redis (cache and broker), one "
         f"Celery worker ({one['celery']} processes) and an SMTP server (aiosmtpd) on loopback. locust "
         f"{one['locust']} headless (bench/locustfile.py) on the same machine: N virtual users, each one request "
-        "per second (locust's `constant_throughput(1)`), 4 stakeholder users for each coordinator user, in steps "
+        "per second on average, at exponentially distributed intervals (independent people: Poisson arrivals), "
+        "4 stakeholder users for each coordinator user, in steps "
         f"of {one['step_seconds']} s after a {one['warmup']} s warm-up. The mix (share of requests, from the "
         "steps' counts): " + mix_text(one["steps"]) + ".",
         "",

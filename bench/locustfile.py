@@ -14,7 +14,7 @@ import os
 import random
 from typing import Any
 
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, task
 
 from bench.load import ROUTES, request_for
 
@@ -24,11 +24,14 @@ FALLBACK = "GET /api/v1/me/"  # when there is nothing to complete or report on
 
 class Person(FastHttpUser):
     abstract = True
-    wait_time = constant_throughput(1)
     kind = "stakeholders"
 
     def on_start(self) -> None:
         self.rng = random.Random()
+
+    def wait_time(self) -> float:
+        # Independent people: Poisson arrivals, one a second on average per virtual user.
+        return self.rng.expovariate(1.0)
 
     def call(self, route: str) -> None:
         person = self.rng.choice(PEOPLE[self.kind])
