@@ -4,6 +4,8 @@
 to annotate on another query; `decode(text, queryset)` gives back the rows the queryset itself
 would give, each value of its field's type (dates, Decimals, booleans). The plan page uses it to
 read the four lists only it shows with the plan's row, instead of four round trips.
+`prepared_json_rows(prepared, *args)` is the same column from a shape compiled once
+(projects/selectors/prepared.py): no queryset is built or compiled per request.
 
 PostgreSQL builds the array with JSONB_AGG(TO_JSONB(r)) (exact numerics), SQLite with
 JSON_GROUP_ARRAY(JSON_OBJECT(...)); elsewhere `supported()` is False and callers run the
@@ -18,8 +20,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, DateField, DateTimeField, DecimalField, QuerySet, Subquery, TextField
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    QuerySet,
+    Subquery,
+    TextField,
+)
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
+
+from .prepared import Prepared
 
 VENDORS = ("postgresql", "sqlite")
 
@@ -39,21 +52,48 @@ class JSONRows(Subquery):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         inner, params = self.query.as_sql(compiler, connection)
-        # `inner` is Django's compiled SQL, its values in `params`: nothing of a request's text here.
-        return f"(SELECT COALESCE(JSONB_AGG(TO_JSONB(r)), '[]'::jsonb)::text FROM {inner} r)", params  # noqa: S608  # nosec B608 - compiled SQL
+        return _array_of(inner, self.columns), params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         inner, params = self.query.as_sql(compiler, connection)
-        # The keys are the queryset's column names (identifiers written in the code, checked below).
-        pairs = ", ".join(f"'{name}', r.{connection.ops.quote_name(name)}" for name in self.columns)
-        return f"(SELECT COALESCE(JSON_GROUP_ARRAY(JSON_OBJECT({pairs})), '[]') FROM {inner} r)", params  # noqa: S608  # nosec B608 - compiled SQL
+        return _array_of(inner, self.columns), params
 
 
-def decode(text: str | None, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
+def prepared_json_rows(prepared: Prepared, *args: Any) -> RawSQL:
+    """JSONRows of `prepared.queryset(*args)`, from the SQL compiled once for its shape."""
+    inner, params = prepared.sql(*args)
+    columns = [name for name, _ in _prepared_converters(prepared)]
+    # `inner` is Django's compiled SQL for a shape written in the code, its values in `params`.
+    return RawSQL(_array_of(inner, columns), params, output_field=TextField())  # noqa: S611  # nosec B611
+
+
+def _array_of(inner: str, columns: list[str]) -> str:
+    """`inner` (a parenthesised subquery Django compiled; its values are parameters) as one JSON array."""
+    if connection.vendor == "postgresql":
+        return f"(SELECT COALESCE(JSONB_AGG(TO_JSONB(r)), '[]'::jsonb)::text FROM {inner} r)"  # noqa: S608  # nosec B608 - compiled SQL
+    # The keys are the queryset's column names (identifiers written in the code, checked in JSONRows).
+    pairs = ", ".join(f"'{name}', r.{connection.ops.quote_name(name)}" for name in columns)
+    return f"(SELECT COALESCE(JSON_GROUP_ARRAY(JSON_OBJECT({pairs})), '[]') FROM {inner} r)"  # noqa: S608  # nosec B608 - compiled SQL
+
+
+def decode(text: str | None, shape: QuerySet[Any] | Prepared) -> list[dict[str, Any]]:
     """The rows of a JSONRows column, typed as the queryset's own rows are."""
-    converters = _converters(queryset)
+    converters = _prepared_converters(shape) if isinstance(shape, Prepared) else _converters(shape)
     rows = json.loads(text or "[]", parse_float=Decimal)
     return [{name: convert(row.get(name)) for name, convert in converters} for row in rows]
+
+
+_OF_PREPARED: dict[tuple[int, str], tuple[tuple[str, Any], ...]] = {}
+
+
+def _prepared_converters(prepared: Prepared) -> tuple[tuple[str, Any], ...]:
+    key = (id(prepared), connection.vendor)  # prepared shapes live as long as the process
+    found = _OF_PREPARED.get(key)
+    if found is None:
+        found = _OF_PREPARED[key] = _converters(prepared.queryset(*prepared.samples[0]))
+        if not all(name.isidentifier() for name, _ in found):
+            raise ValueError(f"column names must be identifiers: {[name for name, _ in found]}")
+    return found
 
 
 _BY_KEY: dict[Any, tuple[tuple[str, Any], ...]] = {}  # a handful of shapes, fixed by the code

@@ -33,6 +33,7 @@ from projects.models import (
 from . import json_rows
 from .common import DUE_SOON_DAYS, INDICATOR_FIELDS, OPEN
 from .dashboard import plan_dashboard, plan_dashboard_as_of, plan_row_visible
+from .prepared import Prepared
 
 # The page people use: the dashboard plus the lists a coordinator works from (milestones to act
 # on; money; indicators with their measurements; open agreements with their positions), whatever
@@ -84,13 +85,16 @@ def plan_row_for_page(
     if not json_rows.supported():
         return plan_row_visible(user, plan_id, roles)
     columns = {
-        "act_on": _act_on_rows_query(plan_id, on), "money": _money_query(plan_id),
-        "indicators": _indicators_query(plan_id), "agreements": _agreements_query(plan_id, None),
+        "act_on": (PREPARED_ACT_ON, (plan_id, on, on + dt.timedelta(days=DUE_SOON_DAYS))),
+        "money": (PREPARED_MONEY, (plan_id,)), "indicators": (PREPARED_INDICATORS, (plan_id,)),
+        "agreements": (PREPARED_AGREEMENTS, (plan_id,)),
     }
-    row = plan_row_visible(user, plan_id, roles, extra={name: json_rows.JSONRows(qs) for name, qs in columns.items()})
+    extra = {name: json_rows.prepared_json_rows(prepared, *args) for name, (prepared, args) in columns.items()}
+    row = plan_row_visible(user, plan_id, roles, extra=extra)
     if row is None:
         return None
-    row["page_extras"] = {"on": on, **{name: json_rows.decode(row.pop(name), qs) for name, qs in columns.items()}}
+    row["page_extras"] = {"on": on, **{name: json_rows.decode(row.pop(name), prepared)
+                                       for name, (prepared, _) in columns.items()}}
     return row
 
 
@@ -144,7 +148,10 @@ def _act_on_rows_query(plan_id: int, on: dt.date) -> QuerySet[Any]:
     a LIMIT subquery on the (plan, status, due date) index, so the database keeps the top 10 of
     each without sorting every open milestone, and only the rows kept are joined to their
     responsible (the projects' codes come from the dashboard's rows)."""
-    soon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    return _act_on_between(plan_id, on, on + dt.timedelta(days=DUE_SOON_DAYS))
+
+
+def _act_on_between(plan_id: int, on: dt.date, soon: dt.date) -> QuerySet[Any]:
     open_ = Milestone.objects.filter(plan_id=plan_id, status__in=OPEN).order_by("due_date", "id").values("id")
     late = open_.filter(due_date__lt=on)[:PLAN_PAGE_MILESTONE_LIMIT]
     coming = open_.filter(due_date__gte=on, due_date__lte=soon)[:PLAN_PAGE_MILESTONE_LIMIT]
@@ -291,3 +298,17 @@ def _agreements_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         agreement["quorum"] = quorum_needed(agreement["members"], agreement["quorum_percent"])
         agreement["quorum_reached"] = agreement["member_positions"] >= agreement["quorum"]
     return list(agreements.values())
+
+
+def _agreements_of_plan(plan_id: int) -> QuerySet[Any]:
+    return _agreements_query(plan_id, None)
+
+
+# The four lists the page row carries, compiled once per process (prepared.py). The samples are
+# only compiled: ids and dates no row has, distinct from each other and from the queries' constants.
+_DAY_A, _DAY_B = dt.date(1901, 1, 1), dt.date(1902, 2, 2)
+PREPARED_ACT_ON = Prepared(_act_on_between, (-1, _DAY_A, _DAY_A + dt.timedelta(days=DUE_SOON_DAYS)),
+                           (-2, _DAY_B, _DAY_B + dt.timedelta(days=DUE_SOON_DAYS)))
+PREPARED_MONEY = Prepared(_money_query, (-1,), (-2,))
+PREPARED_INDICATORS = Prepared(_indicators_query, (-1,), (-2,))
+PREPARED_AGREEMENTS = Prepared(_agreements_of_plan, (-1,), (-2,))
