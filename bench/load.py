@@ -5,8 +5,10 @@ Builds (once per shape) in its own PostgreSQL database: 50 clusters with one pla
 (each coordinates 2-3 clusters), 1,000 stakeholders (20 per cluster, each a user in an
 organization, the responsible person of some milestones), two open agreements per plan and
 20,000 earlier history events per cluster (1,000,000, chained as `record_event` chains
-them). `--scale 10` builds 10x the clusters, milestones and events in a second database
-(issue 13, "Growth"); the same 1,020 people stay active in the first 50 clusters.
+them); then, outside the build (an existing database gets it too), one upcoming forum per
+plan for the stakeholders' RSVPs. `--scale 10` builds 10x the clusters, milestones and
+events in a second database (issue 13, "Growth"); the same 1,020 people stay active in the
+first 50 clusters.
 
 Then serves the app as production does — gunicorn (sync workers) on PostgreSQL, Redis for
 the cache and the Celery broker, a real Celery worker, a real SMTP server (aiosmtpd, in this
@@ -317,6 +319,34 @@ def add_history(cluster_ids: list[int], per_cluster: int, *, progress: bool = Tr
         cursor.execute("ANALYZE")
 
 
+def ensure_forums(*, days_ahead: int = 60) -> int:
+    """One upcoming scheduled forum in every bench plan, for the stakeholders' RSVPs; the number
+    scheduled now. Outside `build` and the shape: a database built before the RSVPs were in the
+    mix gets its forums here, without a rebuild; a plan that has one already gets none."""
+    from django.utils import timezone
+
+    from plans.models import Forum, Phase, Plan, Source
+    from plans.services.forums import forum_schedule
+    from plans.services.history import Actor
+
+    now = timezone.now()
+    plans = Plan.objects.filter(cluster__slug__startswith="scale-")
+    served = set(Forum.objects.filter(plan__in=plans, status=Forum.Status.SCHEDULED, starts_at__gt=now)
+                 .values_list("plan_id", flat=True))
+    # The latest phase still open (monitoring, in these plans in execution): a forum needs an unfinished one.
+    phase_of: dict[int, int] = {}
+    for plan_id, phase_id in (Phase.objects.filter(plan__in=plans).exclude(plan_id__in=served)
+                              .exclude(status__in=(Phase.Status.COMPLETED, Phase.Status.SKIPPED))
+                              .order_by("plan_id", "order").values_list("plan_id", "pk")):
+        phase_of[plan_id] = phase_id
+    actor = Actor.system(Source.COMMAND)
+    starts = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=days_ahead)
+    for plan_id in sorted(phase_of):
+        forum_schedule(phase_id=phase_of[plan_id], actor=actor, title="Foro de seguimiento", starts_at=starts,
+                       ends_at=starts + dt.timedelta(hours=2), venue="Casa de la cultura")
+    return len(phase_of)
+
+
 def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     """Fresh tokens and sessions for the 1,020 people, and what each may act on, as JSON for locust."""
     from importlib import import_module
@@ -327,7 +357,7 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     from django.utils import timezone
     from knox.models import AuthToken
 
-    from plans.models import Agreement, Plan, Role, RoleAssignment, Stakeholder
+    from plans.models import Agreement, Forum, Plan, Role, RoleAssignment, Stakeholder
     from projects.models import Milestone
 
     users = list(get_user_model().objects.filter(username__startswith="load-").order_by("id"))
@@ -359,6 +389,11 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     agreements: dict[int, list[int]] = {}
     for aid, plan_id in Agreement.objects.filter(plan_id__in=active_plans, status="open").values_list("pk", "plan_id"):
         agreements.setdefault(plan_id, []).append(aid)
+    forums: dict[str, int] = {}  # each plan's next scheduled forum
+    for forum_id, plan_id in Forum.objects.filter(
+            plan_id__in=active_plans, status=Forum.Status.SCHEDULED, starts_at__gt=timezone.now()).order_by(
+            "-starts_at").values_list("pk", "plan_id"):
+        forums[str(plan_id)] = forum_id
     coordinators, stakeholders = [], []
     for user in users:
         if user.pk in clusters_of:
@@ -380,7 +415,7 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "completed_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
         "coordinators": coordinators, "stakeholders": stakeholders,
-        "milestones": milestones, "open_milestones": open_milestones,
+        "milestones": milestones, "open_milestones": open_milestones, "forums": forums,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -753,6 +788,10 @@ def main() -> None:
         connections.close_all()
         ensure_database(url, fresh=True)
         build(wanted)
+    # Before the Redis flush below: the invitations' dispatch tasks go with it, as the build's do.
+    started = time.perf_counter()
+    if scheduled := ensure_forums():
+        print(f"scheduled {scheduled} forums in {time.perf_counter() - started:.0f} s", flush=True)
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production storage reads the manifest

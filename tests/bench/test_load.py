@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from bench import load
 from bench.scale import ScaleBuilder
-from plans.models import Cluster, HistoryEvent, Position
+from plans.models import Cluster, Forum, HistoryEvent, Plan, Position
 from projects.models import Milestone, MilestoneUpdate
 
 LOCUSTFILE = Path(load.__file__).with_name("locustfile.py")
@@ -65,6 +66,7 @@ def programme(db: Any, tmp_path: Path) -> dict[str, Any]:
     ScaleBuilder(plans=2, clusters=2, projects=2, milestones=5).run()
     clusters = list(Cluster.objects.filter(slug__startswith="scale-").order_by("id").values_list("pk", flat=True))
     load.add_people(clusters, stakeholders_each=3, coordinators=2)
+    assert load.ensure_forums() == 2
     return load.people_file(tmp_path / "people.json")
 
 
@@ -94,6 +96,16 @@ def test_every_task_answers_for_the_people_who_make_it(programme: dict[str, Any]
     assert Milestone.objects.filter(status="completed", completion_note__startswith="Entregado").count() == 2
     assert MilestoneUpdate.objects.count() == 6 and Position.objects.count() >= 1
     assert HistoryEvent.objects.count() >= events_before + 2 + 6 + 6
+
+
+def test_ensure_forums_gives_each_plan_one_upcoming_forum_once(programme: dict[str, Any]) -> None:
+    assert load.ensure_forums() == 0  # the fixture's call (on plans built without forums) scheduled them
+    forums = Forum.objects.filter(plan__cluster__slug__startswith="scale-")
+    assert forums.count() == Plan.objects.filter(cluster__slug__startswith="scale-").count() == 2
+    now = timezone.now()
+    assert all(f.status == Forum.Status.SCHEDULED and f.starts_at > now and f.phase.plan_id == f.plan_id
+               for f in forums)
+    assert programme["forums"] == {str(f.plan_id): f.pk for f in forums}
 
 
 def test_completions_take_each_open_milestone_once_then_nothing(programme: dict[str, Any]) -> None:
