@@ -68,8 +68,18 @@ ROUTES: dict[str, tuple[str, str, str]] = {
     "POST milestone complete": ("POST", "/api/v1/milestones/{open_milestone}/complete/", "coordinator"),
     "POST progress note": ("POST", "/api/v1/milestones/{own_milestone}/updates/", "stakeholder"),
     "POST position": ("POST", "/api/v1/agreements/{agreement}/positions/", "stakeholder"),
+    "POST RSVP": ("POST", "/api/v1/forums/{forum}/rsvp/", "stakeholder"),
 }
 POSITIONS = ("agree", "agree", "agree", "abstain", "disagree")
+RSVP_ANSWERS = ("yes", "no", "maybe")
+# The writes that answer 200, not 201: a completion changes a milestone; a reply is one row per
+# person, answered 200 whether it is the first or a change.
+ANSWERS_200 = frozenset({"POST milestone complete", "POST RSVP"})
+
+
+def expected_status(route: str) -> int:
+    """The status a route's request answers when it works (the locustfile and the tests check it)."""
+    return 201 if ROUTES[route][0] == "POST" and route not in ANSWERS_200 else 200
 
 
 @dataclass
@@ -101,6 +111,12 @@ def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng:
     elif route == "POST position":
         values["agreement"] = rng.choice(person["agreements"])
         body = {"organization": person["organization"], "position": rng.choice(POSITIONS), "comment": ""}
+    elif route == "POST RSVP":
+        forum = people.get("forums", {}).get(str(plan))
+        if forum is None:  # a people file written before the plan had its forum
+            return None
+        values["forum"] = forum
+        body = {"answer": rng.choice(RSVP_ANSWERS)}  # no stakeholder: a stakeholder replies for themselves
     path = template.format(**values)
     if path.startswith("/api/"):
         headers = {"Authorization": f"Token {person['token']}", "Accept": "application/json"}
