@@ -674,7 +674,7 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         "subscription) and each progress note to those who asked for them; the drain is the time from the end "
         "of a step until every notifying event of the step is dispatched, every delivery it caused is sent and "
         "the SMTP server has received them all (most are sent during the step itself). No beat runs, so no "
-        "reminder or digest is mixed in. Forum RSVPs: not on main (no such endpoint or page), not in the mix.",
+        "reminder or digest is mixed in. " + rsvp_text(one["steps"]),
         "",
         f"Note: the machine is shared with other sessions running test suites and benchmarks (2 cores, load "
         f"average {one['load_start']:.1f} at the start of the run, {one['load_end']:.1f} at the end, beside "
@@ -700,6 +700,14 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         lines.append(row)
     lines += ["", "Machine:", "", "```", *one["machine"], "```", ""]
     return "\n".join(lines)
+
+
+def rsvp_text(steps: list[dict[str, Any]]) -> str:
+    if not any("POST RSVP" in st["routes"] for st in steps):  # results recorded before RSVPs were in the mix
+        return "Forum RSVPs: not in this run's mix."
+    return ("Forum RSVPs (`POST /api/v1/forums/{id}/rsvp/`): each stakeholder replies yes, no or maybe (drawn at "
+            "random) to the one upcoming forum of their plan; a reply writes a history event only when the answer "
+            "changes and sends no email.")
 
 
 def scans(query: dict[str, Any]) -> str:

@@ -159,3 +159,9 @@ def test_pages_use_the_session_and_the_api_the_token(programme: dict[str, Any]) 
     assert page is not None and api is not None
     assert page.headers["Cookie"] == f"{programme['session_cookie']}={person['session']}"
     assert api.headers["Authorization"] == f"Token {person['token']}" and "Cookie" not in api.headers
+
+
+def test_the_report_says_rsvps_are_in_the_mix_only_when_the_run_made_them() -> None:
+    before: list[dict[str, Any]] = [{"routes": {"POST position": {}}}]
+    assert "not in this run's mix" in load.rsvp_text(before)
+    assert "/rsvp/" in load.rsvp_text([*before, {"routes": {"POST RSVP": {}}}])
