@@ -5,8 +5,10 @@ Builds (once per shape) in its own PostgreSQL database: 50 clusters with one pla
 (each coordinates 2-3 clusters), 1,000 stakeholders (20 per cluster, each a user in an
 organization, the responsible person of some milestones), two open agreements per plan and
 20,000 earlier history events per cluster (1,000,000, chained as `record_event` chains
-them). `--scale 10` builds 10x the clusters, milestones and events in a second database
-(issue 13, "Growth"); the same 1,020 people stay active in the first 50 clusters.
+them); then, outside the build (an existing database gets it too), one upcoming forum per
+plan for the stakeholders' RSVPs. `--scale 10` builds 10x the clusters, milestones and
+events in a second database (issue 13, "Growth"); the same 1,020 people stay active in the
+first 50 clusters.
 
 Then serves the app as production does — gunicorn (sync workers) on PostgreSQL, Redis for
 the cache and the Celery broker, a real Celery worker, a real SMTP server (aiosmtpd, in this
@@ -66,8 +68,18 @@ ROUTES: dict[str, tuple[str, str, str]] = {
     "POST milestone complete": ("POST", "/api/v1/milestones/{open_milestone}/complete/", "coordinator"),
     "POST progress note": ("POST", "/api/v1/milestones/{own_milestone}/updates/", "stakeholder"),
     "POST position": ("POST", "/api/v1/agreements/{agreement}/positions/", "stakeholder"),
+    "POST RSVP": ("POST", "/api/v1/forums/{forum}/rsvp/", "stakeholder"),
 }
 POSITIONS = ("agree", "agree", "agree", "abstain", "disagree")
+RSVP_ANSWERS = ("yes", "no", "maybe")
+# The writes that answer 200, not 201: a completion changes a milestone; a reply is one row per
+# person, answered 200 whether it is the first or a change.
+ANSWERS_200 = frozenset({"POST milestone complete", "POST RSVP"})
+
+
+def expected_status(route: str) -> int:
+    """The status a route's request answers when it works (the locustfile and the tests check it)."""
+    return 201 if ROUTES[route][0] == "POST" and route not in ANSWERS_200 else 200
 
 
 @dataclass
@@ -99,6 +111,12 @@ def request_for(route: str, person: dict[str, Any], people: dict[str, Any], rng:
     elif route == "POST position":
         values["agreement"] = rng.choice(person["agreements"])
         body = {"organization": person["organization"], "position": rng.choice(POSITIONS), "comment": ""}
+    elif route == "POST RSVP":
+        forum = people.get("forums", {}).get(str(plan))
+        if forum is None:  # a people file written before the plan had its forum
+            return None
+        values["forum"] = forum
+        body = {"answer": rng.choice(RSVP_ANSWERS)}  # no stakeholder: a stakeholder replies for themselves
     path = template.format(**values)
     if path.startswith("/api/"):
         headers = {"Authorization": f"Token {person['token']}", "Accept": "application/json"}
@@ -317,6 +335,34 @@ def add_history(cluster_ids: list[int], per_cluster: int, *, progress: bool = Tr
         cursor.execute("ANALYZE")
 
 
+def ensure_forums(*, days_ahead: int = 60) -> int:
+    """One upcoming scheduled forum in every bench plan, for the stakeholders' RSVPs; the number
+    scheduled now. Outside `build` and the shape: a database built before the RSVPs were in the
+    mix gets its forums here, without a rebuild; a plan that has one already gets none."""
+    from django.utils import timezone
+
+    from plans.models import Forum, Phase, Plan, Source
+    from plans.services.forums import forum_schedule
+    from plans.services.history import Actor
+
+    now = timezone.now()
+    plans = Plan.objects.filter(cluster__slug__startswith="scale-")
+    served = set(Forum.objects.filter(plan__in=plans, status=Forum.Status.SCHEDULED, starts_at__gt=now)
+                 .values_list("plan_id", flat=True))
+    # The latest phase still open (monitoring, in these plans in execution): a forum needs an unfinished one.
+    phase_of: dict[int, int] = {}
+    for plan_id, phase_id in (Phase.objects.filter(plan__in=plans).exclude(plan_id__in=served)
+                              .exclude(status__in=(Phase.Status.COMPLETED, Phase.Status.SKIPPED))
+                              .order_by("plan_id", "order").values_list("plan_id", "pk")):
+        phase_of[plan_id] = phase_id
+    actor = Actor.system(Source.COMMAND)
+    starts = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=days_ahead)
+    for plan_id in sorted(phase_of):
+        forum_schedule(phase_id=phase_of[plan_id], actor=actor, title="Foro de seguimiento", starts_at=starts,
+                       ends_at=starts + dt.timedelta(hours=2), venue="Casa de la cultura")
+    return len(phase_of)
+
+
 def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     """Fresh tokens and sessions for the 1,020 people, and what each may act on, as JSON for locust."""
     from importlib import import_module
@@ -327,7 +373,7 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     from django.utils import timezone
     from knox.models import AuthToken
 
-    from plans.models import Agreement, Plan, Role, RoleAssignment, Stakeholder
+    from plans.models import Agreement, Forum, Plan, Role, RoleAssignment, Stakeholder
     from projects.models import Milestone
 
     users = list(get_user_model().objects.filter(username__startswith="load-").order_by("id"))
@@ -359,6 +405,11 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
     agreements: dict[int, list[int]] = {}
     for aid, plan_id in Agreement.objects.filter(plan_id__in=active_plans, status="open").values_list("pk", "plan_id"):
         agreements.setdefault(plan_id, []).append(aid)
+    forums: dict[str, int] = {}  # each plan's next scheduled forum
+    for forum_id, plan_id in Forum.objects.filter(
+            plan_id__in=active_plans, status=Forum.Status.SCHEDULED, starts_at__gt=timezone.now()).order_by(
+            "-starts_at").values_list("pk", "plan_id"):
+        forums[str(plan_id)] = forum_id
     coordinators, stakeholders = [], []
     for user in users:
         if user.pk in clusters_of:
@@ -380,7 +431,7 @@ def people_file(path: Path, open_per_plan: int = 400) -> dict[str, Any]:
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "completed_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
         "coordinators": coordinators, "stakeholders": stakeholders,
-        "milestones": milestones, "open_milestones": open_milestones,
+        "milestones": milestones, "open_milestones": open_milestones, "forums": forums,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -623,7 +674,7 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         "subscription) and each progress note to those who asked for them; the drain is the time from the end "
         "of a step until every notifying event of the step is dispatched, every delivery it caused is sent and "
         "the SMTP server has received them all (most are sent during the step itself). No beat runs, so no "
-        "reminder or digest is mixed in. Forum RSVPs: not on main (no such endpoint or page), not in the mix.",
+        "reminder or digest is mixed in. " + rsvp_text(one["steps"]),
         "",
         f"Note: the machine is shared with other sessions running test suites and benchmarks (2 cores, load "
         f"average {one['load_start']:.1f} at the start of the run, {one['load_end']:.1f} at the end, beside "
@@ -649,6 +700,14 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         lines.append(row)
     lines += ["", "Machine:", "", "```", *one["machine"], "```", ""]
     return "\n".join(lines)
+
+
+def rsvp_text(steps: list[dict[str, Any]]) -> str:
+    if not any("POST RSVP" in st["routes"] for st in steps):  # results recorded before RSVPs were in the mix
+        return "Forum RSVPs: not in this run's mix."
+    return ("Forum RSVPs (`POST /api/v1/forums/{id}/rsvp/`): each stakeholder replies yes, no or maybe (drawn at "
+            "random) to the one upcoming forum of their plan; a reply writes a history event only when the answer "
+            "changes and sends no email.")
 
 
 def scans(query: dict[str, Any]) -> str:
@@ -753,6 +812,10 @@ def main() -> None:
         connections.close_all()
         ensure_database(url, fresh=True)
         build(wanted)
+    # Before the Redis flush below: the invitations' dispatch tasks go with it, as the build's do.
+    started = time.perf_counter()
+    if scheduled := ensure_forums():
+        print(f"scheduled {scheduled} forums in {time.perf_counter() - started:.0f} s", flush=True)
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production storage reads the manifest

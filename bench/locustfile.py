@@ -16,10 +16,10 @@ from typing import Any
 
 from locust import FastHttpUser, task
 
-from bench.load import ROUTES, request_for
+from bench.load import expected_status, request_for
 
 PEOPLE: dict[str, Any] = json.loads(open(os.environ["BENCH_LOAD_PEOPLE"], encoding="utf-8").read())  # noqa: SIM115
-FALLBACK = "GET /api/v1/me/"  # when there is nothing to complete or report on
+FALLBACK = "GET /api/v1/me/"  # when there is nothing to complete, report on or reply to
 
 
 class Person(FastHttpUser):
@@ -40,7 +40,7 @@ class Person(FastHttpUser):
             route, req = FALLBACK, request_for(FALLBACK, person, PEOPLE, self.rng)
             assert req is not None
         self.client.cookiejar.clear()  # the person is in the header; nothing carries over between people
-        expected = 201 if ROUTES[route][0] == "POST" and route != "POST milestone complete" else 200
+        expected = expected_status(route)
         with self.client.request(req.method, req.path, name=route, headers=req.headers, json=req.body,
                                  catch_response=True, allow_redirects=False) as response:
             if response.status_code != expected:
@@ -82,6 +82,10 @@ class Stakeholder(Person):
     @task(1)
     def position(self) -> None:
         self.call("POST position")
+
+    @task(1)
+    def rsvp(self) -> None:
+        self.call("POST RSVP")
 
 
 class Coordinator(Person):
