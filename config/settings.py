@@ -300,6 +300,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") 
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "plans.links.LinkSessionMiddleware")
 PMC_LINK_MAX_AGE_DAYS = env.int("PMC_LINK_MAX_AGE_DAYS", default=30)
+# The live plan page's content is kept this long at most, per change of its cluster (projects/web/plan_cache.py).
+PMC_PLAN_PAGE_CACHE_SECONDS = env.int("PMC_PLAN_PAGE_CACHE_SECONDS", default=60 if PMC_ENV == "production" else 0)
 # An agreement opened without a closing date closes (asks for positions by) this many days later.
 PMC_AGREEMENT_OPEN_DAYS = env.int("PMC_AGREEMENT_OPEN_DAYS", default=14)
 # Who sends "a fresh link" to an address that asks for one (plans/web/links.py): a dotted path

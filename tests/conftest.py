@@ -55,6 +55,15 @@ __all__ = ["postgres_answers", "require"]
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache (the per-process memory cache outlives a test's rows)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_messages():  # type: ignore[no-untyped-def]
     """Domain messages are asserted in English; tests of Spanish override the language."""
     from django.utils import translation

@@ -66,6 +66,7 @@ from .page import (
     plan_page,
     plan_page_as_of,
     plan_row_for_page,
+    plan_row_versioned,
 )
 from .programme import (
     portfolio,
@@ -145,6 +146,7 @@ __all__ = [
     "plan_page",
     "plan_page_as_of",
     "plan_row_for_page",
+    "plan_row_versioned",
     "plan_row_visible",
     "portfolio",
     "project_form_choices",

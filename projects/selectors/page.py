@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from plans.access import READ_ROLES
 from plans.consensus import count_positions, quorum_needed
-from plans.models import Agreement, Organization, Phase, Stakeholder
+from plans.models import Agreement, HistoryChainHead, Organization, Phase, Stakeholder
 from projects.models import (
     FundingLine,
     Indicator,
@@ -96,6 +97,14 @@ def plan_row_for_page(
     row["page_extras"] = {"on": on, **{name: json_rows.decode(row.pop(name), prepared)
                                        for name, (prepared, _) in columns.items()}}
     return row
+
+
+def plan_row_versioned(user: Any, plan_id: int, roles: frozenset[str] = READ_ROLES) -> dict[str, Any] | None:
+    """`plan_row_visible` with the hash of its cluster's last history event (`history_head`):
+    every change in the cluster's plan moves it, so it names the page's content (the page
+    cache's key, projects/web/plan_cache.py)."""
+    head = HistoryChainHead.objects.filter(chain_id=OuterRef("cluster_id")).values("last_hash")[:1]
+    return plan_row_visible(user, plan_id, roles, extra={"history_head": Subquery(head)})
 
 
 def plan_page_as_of(plan_row: dict[str, Any], at: dt.datetime) -> dict[str, Any]:

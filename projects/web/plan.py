@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from plans.web.base import may
 from projects import reports, selectors
 from projects.permissions import DASHBOARD, MILESTONE, PROJECT
 
+from . import plan_cache
 from .plan_display import present
 
 BEFORE_EVENT = dt.timedelta(microseconds=1)
@@ -49,7 +51,9 @@ BEFORE_EVENT = dt.timedelta(microseconds=1)
 @require_safe
 def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     prime_access(request)  # the roles, cached across reads as for the API (writes always reload them)
-    row = selectors.plan_row_for_page(request.user, plan_id, DASHBOARD.read)
+    cached = plan_cache.cacheable(request)
+    row = (selectors.plan_row_versioned if cached else selectors.plan_row_for_page)(
+        request.user, plan_id, DASHBOARD.read)
     if row is None:
         raise Http404
     may_look_back = may(request.user, row["cluster"], HISTORY.read)
@@ -57,24 +61,49 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     if asked and not may_look_back:
         raise PermissionDenied(_("Only auditors and coordinators of the cluster may see the plan as of a past date."))
     at, problem = _moment(request, row) if asked else (None, "")
+    page = None
     if at is not None:
         seal_before_reading()  # changes caught at the database join the history first, as in the API
         page = selectors.plan_page_as_of(row, at)
         page.update(reports.page_sections_as_of(row["id"], at), partial=False)
         if page["plan"] is None:
-            at, problem = None, _("The plan did not exist yet on %(moment)s: this is the plan as it stands now.") % {
+            problem = _("The plan did not exist yet on %(moment)s: this is the plan as it stands now.") % {
                 "moment": date_format(timezone.localtime(page["as_of"]), "DATETIME_FORMAT")}
-    if at is None:
-        page = selectors.plan_page(row)
+            at, page = None, None
     is_open = at is None and row["status"] in Plan.OPEN_STATUSES
     # The page's write controls are the milestone actions (MILESTONE in projects/permissions.py).
     can_write = is_open and may(request.user, row["cluster"], MILESTONE.write_roles("complete"))
-    context = present(page, here=request.get_full_path(), can_write=can_write,
-                      csrf_token=get_token(request) if can_write else "")
-    context["cluster"] = Cluster(pk=row["cluster"], name=row["cluster_name"])  # for the header; no query
-    context["may_create_project"] = is_open and may(request.user, row["cluster"], PROJECT.write_roles("create"))
-    context["as_of_form"] = _picker(request, at, problem) if may_look_back else None
+    may_create_project = is_open and may(request.user, row["cluster"], PROJECT.write_roles("create"))
+    token = get_token(request) if can_write else ""
+
+    def render_content(csrf_token: str) -> dict[str, Any]:
+        shown = page if page is not None else selectors.plan_page(
+            row if "page_extras" in row else _full_row(request, plan_id))
+        context = present(shown, here=request.get_full_path(), can_write=can_write, csrf_token=csrf_token)
+        context["may_create_project"] = may_create_project
+        return {name: render_to_string(f"projects/plan/_{name}.html", context) for name in ("head", "sections")}
+
+    cached = cached and bool(row.get("history_head"))  # a cluster with no history yet has nothing to name it
+    if cached:
+        flags = (can_write, may_create_project, may_look_back)
+        parts = plan_cache.content(plan_cache.key(row, flags=flags), render_content, token)
+    else:
+        parts = render_content(token)
+    context: dict[str, Any] = {
+        "plan": {"id": row["id"], "cluster": row["cluster"], "title": row["title"]}, "head_html": parts["head"],
+        "sections_html": parts["sections"], "as_of": page["as_of"] if page is not None else None,
+        "cluster": Cluster(pk=row["cluster"], name=row["cluster_name"]),  # for the header; no query
+        "as_of_form": _picker(request, at, problem) if may_look_back else None,
+    }
     return render(request, "projects/plan.html", context)
+
+
+def _full_row(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+    """The plan row with the page's lists, when the cached content must be rendered."""
+    row = selectors.plan_row_for_page(request.user, plan_id, DASHBOARD.read)
+    if row is None:  # the plan became invisible between the two reads
+        raise Http404
+    return row
 
 
 def _asked_moment(request: HttpRequest) -> bool:
