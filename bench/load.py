@@ -676,11 +676,10 @@ def section(results: dict[int, dict[str, Any]]) -> str:
         "the SMTP server has received them all (most are sent during the step itself). No beat runs, so no "
         "reminder or digest is mixed in. " + rsvp_text(one["steps"]),
         "",
-        f"Note: the machine is shared with other sessions running test suites and benchmarks (2 cores, load "
-        f"average {one['load_start']:.1f} at the start of the run, {one['load_end']:.1f} at the end, beside "
-        "the load this bench itself puts on it); locust, gunicorn, PostgreSQL, Redis, the Celery worker and the "
-        "SMTP server all share those two cores, so these figures are a floor for a dedicated machine and move by "
-        "tens of percent between runs.",
+        f"Note: 2 cores, 1-minute load average {one['load_start']:.1f} at the start of the run and "
+        f"{one['load_end']:.1f} at the end (the bench's own processes included); locust, gunicorn, PostgreSQL, "
+        "Redis, the Celery worker and the SMTP server all share those two cores, so these figures are a floor "
+        "for a machine that serves only the app, and p95 moves by tens of percent between runs of a step.",
         "",
     ]
     ten = next((r for k, r in sorted(results.items()) if k != 1), None)
