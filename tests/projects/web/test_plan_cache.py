@@ -146,3 +146,19 @@ def test_a_page_with_a_query_is_rendered_afresh(world: PlanWorld) -> None:
         client.get(url(world) + "?as_of=nonsense")
 
     assert len(first.captured_queries) == len(second.captured_queries) > 4
+
+
+def test_completing_from_the_page_shows_on_the_page_at_once(world: PlanWorld) -> None:
+    client = world.client("coordinator")
+    before = page(client, world)
+    overdue = Milestone.objects.get(pk=world.overdue.pk)
+    complete = reverse("projects:milestone-complete", kwargs={"milestone_id": overdue.pk})
+    assert complete in before
+
+    response = client.post(complete, {"version": overdue.version, "completed_on": timezone.localdate().isoformat(),
+                                      "note": "Hecho", "next": url(world)})
+
+    assert response.status_code == 302
+    after = page(client, world)
+    assert complete not in after  # no longer among the milestones to act on
+    assert "completed" in after.split('id="history-title"', 1)[1]
