@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from notifications.content import Content, compose
 from notifications.models import Delivery, NotificationProfile
 from plans.calendar import Method, forum_invitation
-from plans.links import personal_url
+from plans.links import personal_links
 from plans.validators import one_line
 
 
@@ -27,14 +28,18 @@ def unsubscribe_url(delivery: Delivery) -> str:
     return f"{settings.SITE_URL}/unsubscribe/{token}" if token else ""
 
 
-def recipient_url(delivery: Delivery, page: str) -> str:
-    """The recipient's own link to a page: a personal signed link for a stakeholder (their
-    page opens without a password), the plain address for a user (a coordinator)."""
-    if not page:
-        return ""
-    if delivery.stakeholder_id:
-        return personal_url(delivery.stakeholder_id, page)
-    return f"{settings.SITE_URL}{page}"
+def recipient_links(delivery: Delivery) -> Callable[[str], str]:
+    """The recipient's own link to each page: a personal signed link for a stakeholder (their
+    page opens without a password; their account and key read once per message), the plain
+    address for a user (a coordinator)."""
+    personal = personal_links(delivery.stakeholder_id) if delivery.stakeholder_id else None
+
+    def url(page: str) -> str:
+        if not page:
+            return ""
+        return personal(page) if personal is not None else f"{settings.SITE_URL}{page}"
+
+    return url
 
 
 def header_value(value: object) -> str:
@@ -63,15 +68,16 @@ def render(delivery: Delivery, *, contents: dict[tuple[object, ...], Content] | 
             content = compose(delivery)
             if contents is not None:
                 contents[key] = content
+        url = recipient_links(delivery)
         context = {
             "content": content, "cluster": delivery.cluster, "language": language,
             "unsubscribe_url": unsubscribe_url(delivery), "site_url": settings.SITE_URL,
             "preferences_url": (
-                recipient_url(delivery, reverse("notifications:preferences")) if delivery.stakeholder_id else ""
+                url(reverse("notifications:preferences")) if delivery.stakeholder_id else ""
             ),
-            "link": recipient_url(delivery, content.page),
-            "actions": [(action.label, recipient_url(delivery, action.page)) for action in content.actions],
-            "items": [(item, recipient_url(delivery, item.page)) for item in content.items],
+            "link": url(content.page),
+            "actions": [(action.label, url(action.page)) for action in content.actions],
+            "items": [(item, url(item.page)) for item in content.items],
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)

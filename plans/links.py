@@ -69,11 +69,20 @@ def personal_url(stakeholder_id: int, path: str) -> str:
 
     Creates the stakeholder's passwordless user and key on first use, so call it where writing
     is allowed (building an email in the worker, a POST), never while answering a GET."""
+    return personal_links(stakeholder_id)(path)
+
+
+def personal_links(stakeholder_id: int) -> Callable[[str], str]:
+    """`personal_url` for many paths of one stakeholder: the account and key are read (or
+    created) once, as an email with several links needs."""
     from plans.services.links import link_account
 
     stakeholder, key = link_account(stakeholder_id)
-    token = make_token(stakeholder, key, path)
-    return f"{settings.SITE_URL}{reverse('plans:link', args=[token])}"
+
+    def url(path: str) -> str:
+        return f"{settings.SITE_URL}{reverse('plans:link', args=[make_token(stakeholder, key, path)])}"
+
+    return url
 
 
 def local_path(path: Any) -> str:

@@ -272,3 +272,24 @@ def test_the_reminder_policy_page_sets_the_agreement_days(world: World) -> None:
     assert response.status_code == 302
     policy = ReminderPolicy.objects.get(plan=world.plan)
     assert (policy.agreement_after_days, policy.agreement_before_days) == (5, 0)
+
+
+def test_a_message_with_many_links_reads_the_persons_account_once(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications import rendering
+
+    agreement = open_by_service(world)
+    delivery_id = dispatch.dispatch_event(event_id=opened_event(agreement).pk)[0]
+    delivery = Delivery.objects.select_related("cluster", "stakeholder__notification_profile").get(pk=delivery_id)
+    rendering.render(delivery)  # the first message creates the person's account and key
+    contents: dict[Any, Any] = {}
+    rendering.render(delivery, contents=contents)  # composed once, as a batch does
+
+    with CaptureQueriesContext(connection) as again:
+        message = rendering.render(delivery, contents=contents)
+
+    links = str(message.alternatives[0][0]).count("/l/")  # type: ignore[attr-defined]
+    account_reads = [q for q in again.captured_queries if "plans_personallinkkey" in q["sql"]]
+    assert links >= 5 and len(account_reads) == 1

@@ -83,11 +83,11 @@ def test_a_database_error_while_rendering_is_tried_again(world: World, monkeypat
 
     from notifications import rendering
 
-    def locked(*args: Any, **kwargs: Any) -> str:  # what the database answers under a lock timeout
+    def locked(*args: Any, **kwargs: Any) -> Any:  # what the database answers under a lock timeout
         raise OperationalError("database is locked")
 
     delivery = claimed(world)
-    monkeypatch.setattr(rendering, "recipient_url", locked)  # where each link is minted, in the database
+    monkeypatch.setattr(rendering, "personal_links", locked)  # where the links are minted, in the database
     attempt = attempt_with(delivery, get_connection())
     assert attempt.outcome is Outcome.TRANSIENT and "database" in attempt.error
     assert mail.outbox == []
