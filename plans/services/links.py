@@ -38,12 +38,12 @@ def link_account(stakeholder_id: int, *, actor: Actor | None = None) -> tuple[St
     if stakeholder.user_id is None:
         stakeholder = lock(Stakeholder, stakeholder_id)
         if stakeholder.user_id is None:
-            user = get_user_model()._default_manager.create(
+            user = get_user_model()(
                 username=_username_for(stakeholder), email=stakeholder.email,
                 first_name=stakeholder.name[:150], is_staff=False, is_superuser=False,
             )
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.save()  # one INSERT, the password already unusable
             update_with_history(
                 stakeholder, actor=actor or Actor.system(), values={"user": user},
                 reason="account for personal links (no password)",
