@@ -18,6 +18,7 @@ rendered afresh (`cacheable`).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
 PREFIX = "pmc:plan-page:v1"
+logger = logging.getLogger(__name__)
 
 
 def ttl() -> int:
@@ -50,14 +52,25 @@ def key(row: dict[str, Any], *, flags: tuple[bool, ...]) -> str:
 
 def content(cache_key: str, render: Callable[[str], dict[str, Any]], csrf_token: str) -> dict[str, SafeString]:
     """The cached parts, or `render(placeholder)`'s, stored; the placeholder becomes the token."""
-    stored, now = cache.get(cache_key), time.time()
+    stored, now = _cached(cache_key), time.time()
     if stored is None or stored["until"] <= now:  # the expiry is kept too: the backend's clock may differ
         placeholder = f"csrf-{secrets.token_hex(16)}"  # never in a row's text: it is new each render
         parts = {name: str(html) for name, html in render(placeholder).items()}
         stored = {"placeholder": placeholder, "parts": parts, "until": now + ttl()}
-        cache.set(cache_key, stored, ttl())
+        try:
+            cache.set(cache_key, stored, ttl())
+        except Exception:  # the cache is an optimisation: a page still answers while it is down
+            logger.warning("plan page cache unavailable for a write", exc_info=True)
     placeholder = stored["placeholder"]
     return {name: _with_token(html, placeholder, csrf_token) for name, html in stored["parts"].items()}
+
+
+def _cached(cache_key: str) -> dict[str, Any] | None:
+    try:
+        return cache.get(cache_key)  # type: ignore[no-any-return]
+    except Exception:  # Redis restarting, say: render afresh rather than fail the page
+        logger.warning("plan page cache unavailable for a read", exc_info=True)
+        return None
 
 
 def _with_token(html: str, placeholder: str, token: str) -> SafeString:

@@ -162,3 +162,15 @@ def test_completing_from_the_page_shows_on_the_page_at_once(world: PlanWorld) ->
     after = page(client, world)
     assert complete not in after  # no longer among the milestones to act on
     assert "completed" in after.split('id="history-title"', 1)[1]
+
+
+def test_the_page_answers_while_the_cache_is_down(world: PlanWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    from projects.web import plan_cache
+
+    def down(*args: object, **kwargs: object) -> None:  # what the Redis client raises while it restarts
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr(plan_cache.cache, "get", down)
+    monkeypatch.setattr(plan_cache.cache, "set", down)
+
+    assert "Equipar el laboratorio" in page(world.client("coordinator"), world)
