@@ -26,18 +26,14 @@ from tests.factories import (
     StakeholderFactory,
     UserFactory,
 )
-from tests.notifications.realparts import Handler, smtp_server
+from tests.notifications.realparts import Handler, smtp_settings
 
 PHONE_WIDTH = PHONE["width"]
 
 
 @pytest.fixture
 def smtp(settings: Any, live_server: Any) -> Iterator[Handler]:
-    with smtp_server() as (handler, port):
-        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with smtp_settings(settings) as (handler, _port):
         settings.SITE_URL = live_server.url  # the links in the email lead to this test server
         yield handler
 

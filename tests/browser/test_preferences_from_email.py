@@ -20,16 +20,12 @@ from plans.services.forums import forum_schedule
 from plans.services.history import Actor
 from projects.demo import dairy
 from tests.browser.conftest import PHONE
-from tests.notifications.realparts import smtp_server
+from tests.notifications.realparts import smtp_settings
 
 
 @pytest.fixture
 def smtp(settings: Any, live_server: Any) -> Any:
-    with smtp_server() as (handler, port):
-        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with smtp_settings(settings) as (handler, _port):
         settings.SITE_URL = live_server.url  # the links in the email lead to this test's server
         yield handler
 

@@ -25,18 +25,14 @@ from plans.services.history import Actor
 from projects.demo import dairy
 from tests.browser.conftest import PHONE
 from tests.factories import StakeholderFactory
-from tests.notifications.realparts import Handler, smtp_server
+from tests.notifications.realparts import Handler, smtp_settings
 
 PHONE_WIDTH = PHONE["width"]
 
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[Handler]:
-    with smtp_server() as (handler, port):
-        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with smtp_settings(settings) as (handler, _port):
         yield handler
 
 

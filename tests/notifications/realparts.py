@@ -71,6 +71,17 @@ def smtp_server() -> Iterator[tuple[Handler, int]]:
         controller.stop()
 
 
+@contextmanager
+def smtp_settings(settings: Any) -> Iterator[tuple[Handler, int]]:
+    """`smtp_server`, with the project's SMTP backend pointed at it (pytest-django's `settings`)."""
+    with smtp_server() as (handler, port):
+        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield handler, port
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

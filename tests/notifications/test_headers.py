@@ -27,7 +27,7 @@ from projects.services.milestones import milestone_complete
 from tests.factories import PhaseFactory
 
 from .conftest import World, spanish_subject
-from .realparts import Handler, smtp_server
+from .realparts import Handler, smtp_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]
 
@@ -35,11 +35,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world_clock")]
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[Handler]:
     """A real aiosmtpd server; messages go through the project's SMTP backend, in this process."""
-    with smtp_server() as (handler, port):
-        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with smtp_settings(settings) as (handler, _port):
         yield handler
 
 

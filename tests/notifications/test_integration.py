@@ -37,7 +37,7 @@ from .realparts import (
     children_of,
     database_url,
     point_broker,
-    smtp_server,
+    smtp_settings,
     wait_for,
     with_db,
     worker_process,
@@ -63,11 +63,7 @@ def broker(redis_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[tuple[Handler, int]]:
-    with smtp_server() as (handler, port):
-        settings.EMAIL_BACKEND = "notifications.backends.SmtpBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with smtp_settings(settings) as (handler, port):
         settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 0.2
         yield handler, port
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from plans.audit.asof import plan_state
@@ -21,6 +17,7 @@ from plans.models import Agreement, Forum, HistoryEvent, Phase, Plan, Source
 from plans.services import clusters as cluster_services
 from plans.services.history import Actor, recorded_at
 from tests import factories as f
+from tests.demo_data import demo_loaded
 
 pytestmark = pytest.mark.django_db
 TUCUMAN = ZoneInfo("America/Argentina/Tucuman")
@@ -29,10 +26,8 @@ TUCUMAN = ZoneInfo("America/Argentina/Tucuman")
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Plan]:
     """Loaded once for the module and rolled back after its last test."""
-    with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD="demo-pass-for-tests"), transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
+    with demo_loaded(django_db_blocker):
         yield Plan.objects.get(cluster__slug="lacteo-tucuman")
-        transaction.set_rollback(True)
 
 
 def test_as_of_the_day_after_the_launch_forum_the_launch_is_done_and_the_diagnosis_under_way(demo: Plan) -> None:

@@ -13,14 +13,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F, Sum
-from django.test import override_settings
 from django.utils import timezone
 
 from plans.access import access_for
 from plans.models import Cluster, Forum, HistoryEvent, Organization, Phase, Plan, Role, Stakeholder
 from projects.models import FundingLine, Milestone, Project
+from tests.demo_data import demo_loaded
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +32,8 @@ def counts() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Loaded once for the module (it takes seconds) and rolled back after its last test."""
-    with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD="demo-pass-for-tests"), transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
+    with demo_loaded(django_db_blocker):
         yield
-        transaction.set_rollback(True)
 
 
 def test_a_second_run_changes_nothing(demo: None) -> None:

@@ -9,15 +9,12 @@ import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -32,6 +29,7 @@ from projects.services import funding as funding_services
 from projects.services import projects as project_services
 from projects.web.report import RefusedURL, static_fetcher
 from tests import factories as f
+from tests.demo_data import demo_loaded
 from tests.projects.web import worlds
 from tests.projects.web.worlds import PlanWorld, add_projects
 
@@ -307,10 +305,8 @@ def test_the_as_of_report_shows_the_money_executed_by_then(plan_world: PlanWorld
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Plan]:
     """The demo, loaded once for the module's as-of tests and rolled back after the last."""
-    with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD="demo-pass-for-tests"), transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
+    with demo_loaded(django_db_blocker):
         yield Plan.objects.get(cluster__slug="lacteo-tucuman")
-        transaction.set_rollback(True)
 
 
 def demo_client(username: str) -> Client:
